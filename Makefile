@@ -1,0 +1,77 @@
+# Parley: every target is listed by `make help`.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+PROTO_OUT := libs/contracts/src
+PROTOS := $(shell find protos -name '*.proto' | sort)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(BIN)/parley: $(UV) uv.lock pyproject.toml $(wildcard libs/*/pyproject.toml services/*/pyproject.toml)
+	$(UV) sync --all-packages --locked --python $(PYTHON)
+	@touch $@
+
+.PHONY: install
+install: $(BIN)/parley ## install every package and tool into .venv (the parley command lives there)
+
+uv.lock: pyproject.toml $(wildcard libs/*/pyproject.toml services/*/pyproject.toml) | $(UV)
+	$(UV) lock --python $(PYTHON)
+
+.PHONY: proto
+proto: install ## generate typed Python from protos/ into libs/contracts
+	$(BIN)/python -m parley_devstack.protogen --protos protos --out $(PROTO_OUT)
+
+.PHONY: proto-check
+proto-check: install ## fail when generated code drifts from protos/ (and lint the protos)
+	$(BIN)/buf lint protos
+	$(BIN)/python -m parley_devstack.protogen --protos protos --out $(PROTO_OUT) --check
+
+.PHONY: lint
+lint: install ## ruff and mypy --strict on hand-written code
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy libs/kit/src libs/devstack/src libs/testkit/src libs/emulator/src libs/cli/src services/gateway/src
+
+.PHONY: fmt
+fmt: install ## format and fix what ruff can
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+.PHONY: test
+test: install proto-check lint ## run every test (starts its own PostgreSQL and NATS when no URL is set)
+	$(BIN)/python -m pytest
+
+.PHONY: run
+run: install ## run the whole mesh locally with the Messenger emulator; Ctrl-C stops everything
+	$(BIN)/parley devstack run
+
+.PHONY: gateway
+gateway: install ## run the gateway alone (needs PARLEY_NATS_URL)
+	$(BIN)/parley gateway serve
+
+.PHONY: emulator
+emulator: install ## run the Messenger emulator alone
+	$(BIN)/parley emulator serve
+
+.PHONY: bench
+bench: install ## benchmarks: gateway against a bare Starlette app, emulator Send API rate
+	$(BIN)/python -m parley_devstack.bench
+
+.PHONY: clean
+clean: ## remove the virtualenv, tools and local data
+	rm -rf $(VENV) $(TOOLS) .local
