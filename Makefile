@@ -10,7 +10,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 PROTO_OUT := libs/contracts/src
-PROTOS := $(shell find protos -name '*.proto' | sort)
+MYPY_PACKAGES := parley_kit parley_devstack parley_testkit parley_emulator parley_cli parley_gateway
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
@@ -45,7 +45,7 @@ proto-check: install ## fail when generated code drifts from protos/ (and lint t
 lint: install ## ruff and mypy --strict on hand-written code
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy libs/kit/src libs/devstack/src libs/testkit/src libs/emulator/src libs/cli/src services/gateway/src
+	$(BIN)/mypy $(addprefix -p ,$(MYPY_PACKAGES))
 
 .PHONY: fmt
 fmt: install ## format and fix what ruff can

@@ -1,0 +1,272 @@
+"""JetStream helpers: streams, durable pull consumers, de-duplicated publishing and a consume loop
+that acks after success, naks with delay on transient errors and dead-letters poison messages."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import nats
+from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    PubAck,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
+from nats.js.errors import NotFoundError
+from opentelemetry import trace
+
+from parley_kit import tracing
+
+log = logging.getLogger(__name__)
+_tracer = trace.get_tracer("parley_kit.bus")
+
+MSG_ID_HEADER = "Nats-Msg-Id"
+Handler = Callable[[Msg], Awaitable[None]]
+
+
+class TransientError(Exception):
+    """The handler may succeed later: the message is redelivered after a delay."""
+
+
+class PoisonMessage(Exception):
+    """The message can never be handled: it is dead-lettered and terminated at once."""
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    """A JetStream stream as a service declares it."""
+
+    name: str
+    subjects: tuple[str, ...]
+    duplicate_window_s: float = 3600.0
+    max_age_s: float = 7 * 24 * 3600.0
+    replicas: int = 1
+    retention: RetentionPolicy = RetentionPolicy.LIMITS
+
+    def config(self) -> StreamConfig:
+        """The nats-py stream configuration."""
+        return StreamConfig(
+            name=self.name,
+            subjects=list(self.subjects),
+            retention=self.retention,
+            storage=StorageType.FILE,
+            num_replicas=self.replicas,
+            duplicate_window=self.duplicate_window_s,
+            max_age=self.max_age_s,
+        )
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """A durable pull consumer and its redelivery policy."""
+
+    stream: str
+    durable: str
+    filter_subjects: tuple[str, ...] = ()
+    ack_wait_s: float = 30.0
+    max_deliver: int = 8
+    max_ack_pending: int = 2000
+    retry_delays_s: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+    dead_letter_prefix: str = "parley.dlq"
+
+    @property
+    def dead_letter_subject(self) -> str:
+        """Where messages go that could not be handled."""
+        return f"{self.dead_letter_prefix}.{self.stream}.{self.durable}"
+
+    def retry_delay(self, delivered: int) -> float:
+        """Delay before the next delivery after `delivered` failed attempts."""
+        index = min(max(delivered, 1), len(self.retry_delays_s)) - 1
+        return self.retry_delays_s[index]
+
+    def config(self) -> ConsumerConfig:
+        """The nats-py consumer configuration (explicit acks; max_deliver is enforced by us)."""
+        filters = list(self.filter_subjects)
+        return ConsumerConfig(
+            durable_name=self.durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=self.ack_wait_s,
+            max_deliver=-1,
+            max_ack_pending=self.max_ack_pending,
+            filter_subject=filters[0] if len(filters) == 1 else None,
+            filter_subjects=filters if len(filters) > 1 else None,
+        )
+
+
+async def connect(url: str, *, name: str, connect_timeout: float = 2.0) -> NATS:
+    """A NATS connection that reconnects forever once established."""
+    return await nats.connect(
+        servers=[url],
+        name=name,
+        connect_timeout=connect_timeout,
+        reconnect_time_wait=0.5,
+        max_reconnect_attempts=-1,
+        allow_reconnect=True,
+    )
+
+
+async def ensure_stream(js: JetStreamContext, spec: StreamSpec) -> None:
+    """Create the stream, or update it to the declared configuration."""
+    try:
+        await js.stream_info(spec.name)
+    except NotFoundError:
+        await js.add_stream(config=spec.config())
+        return
+    await js.update_stream(config=spec.config())
+
+
+async def ensure_dead_letter_stream(js: JetStreamContext, prefix: str = "parley.dlq") -> None:
+    """The stream that keeps dead-lettered messages for inspection and replay."""
+    name = prefix.replace(".", "_").upper()
+    await ensure_stream(js, StreamSpec(name=name, subjects=(f"{prefix}.>",), max_age_s=30 * 86400))
+
+
+async def ensure_consumer(js: JetStreamContext, spec: ConsumerSpec) -> None:
+    """Create or update the durable consumer."""
+    await js.add_consumer(spec.stream, config=spec.config())
+
+
+async def publish(
+    js: JetStreamContext,
+    subject: str,
+    payload: bytes,
+    *,
+    msg_id: str,
+    stream: str | None = None,
+    timeout: float = 2.0,
+    headers: Mapping[str, str] | None = None,
+) -> PubAck:
+    """Publish with `Nats-Msg-Id` (so JetStream drops duplicates) and the trace context (the
+    current one unless the caller put a `traceparent` in headers)."""
+    all_headers = {MSG_ID_HEADER: msg_id, **(headers or {})}
+    if "traceparent" not in all_headers:
+        tracing.inject(all_headers)
+    return await js.publish(subject, payload, timeout=timeout, stream=stream, headers=all_headers)
+
+
+@dataclass
+class Consumer:
+    """Runs a handler over a durable pull consumer until stopped.
+
+    Messages with the same ordering key are handled one after another, in stream order; other keys
+    run concurrently. The handler returning means success: the message is acked.
+    """
+
+    js: JetStreamContext
+    spec: ConsumerSpec
+    handler: Handler
+    ordering_key: Callable[[Msg], str] = field(default=lambda msg: msg.subject)
+    batch: int = 64
+    fetch_timeout_s: float = 1.0
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def run(self) -> None:
+        """Fetch and handle batches until `stop()`."""
+        sub = await self.js.pull_subscribe_bind(durable=self.spec.durable, stream=self.spec.stream)
+        try:
+            while not self._stopping.is_set():
+                msgs = await self._fetch(sub)
+                if msgs:
+                    await self.handle_batch(msgs)
+        finally:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+
+    def stop(self) -> None:
+        """Finish the batch in hand, then return from run()."""
+        self._stopping.set()
+
+    async def _fetch(self, sub: JetStreamContext.PullSubscription) -> list[Msg]:
+        try:
+            return await sub.fetch(self.batch, timeout=self.fetch_timeout_s)
+        except NatsTimeoutError:
+            return []
+        except nats.errors.Error as exc:
+            log.warning("fetch from %s failed: %s", self.spec.durable, exc)
+            await asyncio.sleep(self.fetch_timeout_s)
+            return []
+
+    async def handle_batch(self, msgs: Sequence[Msg]) -> None:
+        """Handle a batch: keys concurrently, each key's messages in order."""
+        groups: dict[str, list[Msg]] = defaultdict(list)
+        for msg in msgs:
+            groups[self.ordering_key(msg)].append(msg)
+        await asyncio.gather(*(self._handle_in_order(group) for group in groups.values()))
+
+    async def _handle_in_order(self, msgs: list[Msg]) -> None:
+        for msg in msgs:
+            await self.handle(msg)
+
+    async def handle(self, msg: Msg) -> None:
+        """Handle one message and settle it: ack, nak with delay, or dead-letter and term."""
+        parent = tracing.extract(msg.headers)
+        with _tracer.start_as_current_span(
+            f"{self.spec.durable} process", context=parent, kind=trace.SpanKind.CONSUMER
+        ) as span:
+            span.set_attribute("messaging.destination.name", msg.subject)
+            try:
+                async with _heartbeat(msg, self.spec.ack_wait_s / 2):
+                    await self.handler(msg)
+            except PoisonMessage as exc:
+                span.record_exception(exc)
+                await self._dead_letter(msg, f"poison: {exc}")
+                return
+            except Exception as exc:  # noqa: BLE001 - every failure is settled, never lost
+                span.record_exception(exc)
+                await self._retry_or_dead_letter(msg, exc)
+                return
+            await msg.ack()
+
+    async def _retry_or_dead_letter(self, msg: Msg, exc: Exception) -> None:
+        delivered = msg.metadata.num_delivered or 1
+        if delivered >= self.spec.max_deliver:
+            await self._dead_letter(msg, f"gave up after {delivered} deliveries: {exc!r}")
+            return
+        if not isinstance(exc, TransientError):
+            log.exception("handler %s failed on %s", self.spec.durable, msg.subject, exc_info=exc)
+        await msg.nak(delay=self.spec.retry_delay(delivered))
+
+    async def _dead_letter(self, msg: Msg, reason: str) -> None:
+        log.error("dead-lettering %s from %s: %s", msg.subject, self.spec.durable, reason)
+        meta = msg.metadata
+        headers = {
+            "Parley-Original-Subject": msg.subject,
+            "Parley-Original-Stream": meta.stream or "",
+            "Parley-Original-Sequence": str(meta.sequence.stream if meta.sequence else ""),
+            "Parley-Reason": reason[:500],
+        }
+        msg_id = f"dlq:{self.spec.durable}:{headers['Parley-Original-Sequence']}"
+        await publish(
+            self.js, self.spec.dead_letter_subject, msg.data, msg_id=msg_id, headers=headers
+        )
+        await msg.term()
+
+
+@contextlib.asynccontextmanager
+async def _heartbeat(msg: Msg, every_s: float) -> AsyncIterator[None]:
+    """Tell JetStream the message is still being worked on, so a slow handler keeps it."""
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            with contextlib.suppress(Exception):
+                await msg.in_progress()
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,87 @@
+"""OpenTelemetry set-up and W3C trace-context propagation through NATS headers and gRPC metadata."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import IO
+
+from opentelemetry import propagate, trace
+from opentelemetry.context import Context
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    SpanExporter,
+    SpanExportResult,
+)
+
+TRACE_FILE_ENV = "PARLEY_TRACE_FILE"
+_provider: TracerProvider | None = None
+
+
+class JsonLinesSpanExporter(SpanExporter):
+    """Appends finished spans to a file, one JSON object a line (for tests and local runs)."""
+
+    def __init__(self, path: str) -> None:
+        self._lock = threading.Lock()
+        self._file: IO[str] = open(path, "a", encoding="utf-8")
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        with self._lock:
+            for span in spans:
+                self._file.write(span.to_json(indent=None) + "\n")
+            self._file.flush()
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        with self._lock:
+            self._file.close()
+
+
+def _default_processors(environ: Mapping[str, str]) -> list[SpanProcessor]:
+    processors: list[SpanProcessor] = []
+    if environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or environ.get(
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+    ):
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+        processors.append(BatchSpanProcessor(OTLPSpanExporter()))
+    if environ.get(TRACE_FILE_ENV):
+        processors.append(BatchSpanProcessor(JsonLinesSpanExporter(environ[TRACE_FILE_ENV])))
+    return processors
+
+
+def configure_tracing(
+    service: str,
+    processors: Sequence[SpanProcessor] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> TracerProvider:
+    """Install the SDK tracer provider: OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, a JSON-lines
+    file when PARLEY_TRACE_FILE is set, and always real trace ids to propagate."""
+    global _provider
+    env = os.environ if environ is None else environ
+    attributes = {"service.name": env.get("OTEL_SERVICE_NAME", service)}
+    provider = TracerProvider(resource=Resource.create(attributes))
+    for processor in processors if processors is not None else _default_processors(env):
+        provider.add_span_processor(processor)
+    trace.set_tracer_provider(provider)
+    _provider = provider
+    return provider
+
+
+def shutdown_tracing() -> None:
+    """Flush and stop the exporters installed by configure_tracing."""
+    if _provider is not None:
+        _provider.shutdown()
+
+
+def inject(carrier: MutableMapping[str, str], context: Context | None = None) -> None:
+    """Write the W3C trace context (`traceparent`, `tracestate`) into carrier."""
+    propagate.inject(carrier, context=context)
+
+
+def extract(carrier: Mapping[str, str] | None) -> Context:
+    """The context carried by NATS headers or gRPC metadata (an empty context when none)."""
+    return propagate.extract(dict(carrier or {}))

@@ -1,0 +1,52 @@
+"""Gateway configuration, read once from the environment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from parley_kit.secrets import Secret
+from parley_kit.settings import Env
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    """Everything the gateway reads from the environment."""
+
+    app_secret: Secret
+    verify_token: Secret
+    nats_url: str
+    host: str
+    port: int
+    max_body_bytes: int
+    publish_timeout_s: float
+    stream: str
+    subject_prefix: str
+    dedup_window_s: float
+    max_age_s: float
+    replicas: int
+    log_level: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> GatewaySettings:
+        """Read and validate; raises SettingsError naming every missing or malformed variable."""
+        env = Env(environ)
+        settings = cls(
+            app_secret=env.secret("FACEBOOK_APP_SECRET"),
+            verify_token=env.secret("FACEBOOK_VERIFY_TOKEN"),
+            nats_url=env.url("PARLEY_NATS_URL", schemes=("nats", "tls")),
+            host=env.text("PARLEY_GATEWAY_HOST", "127.0.0.1"),
+            port=env.integer("PARLEY_GATEWAY_PORT", 8080, low=0, high=65535),
+            max_body_bytes=env.integer("PARLEY_GATEWAY_MAX_BODY_BYTES", 1 << 20, low=1024),
+            publish_timeout_s=env.decimal(
+                "PARLEY_GATEWAY_PUBLISH_TIMEOUT_S", 3.0, low=0.05, high=4.5
+            ),
+            stream=env.text("PARLEY_INBOUND_STREAM", "PARLEY_INBOUND"),
+            subject_prefix=env.text("PARLEY_INBOUND_SUBJECT_PREFIX", "parley.inbound"),
+            dedup_window_s=env.decimal("PARLEY_INBOUND_DEDUP_WINDOW_S", 3600.0, low=1.0),
+            max_age_s=env.decimal("PARLEY_INBOUND_MAX_AGE_S", 7 * 86400.0, low=60.0),
+            replicas=env.integer("PARLEY_NATS_REPLICAS", 1, low=1, high=5),
+            log_level=env.text("PARLEY_LOG_LEVEL", "INFO"),
+        )
+        env.check()
+        return settings
