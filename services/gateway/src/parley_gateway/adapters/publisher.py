@@ -92,7 +92,7 @@ class JetStreamEventPublisher:
                 await self._nc.drain()
 
     async def publish(self, events: Sequence[InboundEvent], headers: Mapping[str, str]) -> int:
-        """Publish all events concurrently and wait for every acknowledgement, within the timeout."""
+        """Publish all events concurrently; wait for every acknowledgement within the timeout."""
         js = self._js
         if js is None or self._nc is None or not self._nc.is_connected:
             raise BusUnavailable("not connected to NATS")

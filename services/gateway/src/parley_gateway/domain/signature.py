@@ -1,4 +1,4 @@
-"""Webhook signatures: `X-Hub-Signature-256` is HMAC-SHA256 of the raw body keyed with the app secret."""
+"""Webhook signatures: `X-Hub-Signature-256` is HMAC-SHA256 of the raw body with the app secret."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from parley_gateway.adapters.publisher import BusUnavailable, EventPublisher
-from parley_gateway.domain.envelope import Envelope, MalformedWebhook, read_envelope
+from parley_gateway.domain.envelope import Envelope, read_envelope
 from parley_gateway.domain.signature import SignatureCheck, check_signature
 from parley_gateway.entrypoints.translate import UnusableItem, to_event
 from parley_gateway.metrics import GatewayMetrics
