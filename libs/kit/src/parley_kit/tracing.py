@@ -16,6 +16,13 @@ from opentelemetry.sdk.trace.export import (
     SpanExporter,
     SpanExportResult,
 )
+from opentelemetry.sdk.trace.sampling import (
+    ALWAYS_OFF,
+    ALWAYS_ON,
+    ParentBased,
+    Sampler,
+    _get_from_env_or_default,
+)
 
 TRACE_FILE_ENV = "PARLEY_TRACE_FILE"
 _provider: TracerProvider | None = None
@@ -53,6 +60,15 @@ def _default_processors(environ: Mapping[str, str]) -> list[SpanProcessor]:
     return processors
 
 
+def _sampler(environ: Mapping[str, str], exporting: bool) -> Sampler:
+    """OTEL_TRACES_SAMPLER when set; otherwise record everything when spans go somewhere, and
+    nothing when they would only be dropped (trace ids are still made and propagated)."""
+    if environ.get("OTEL_TRACES_SAMPLER"):
+        configured = _get_from_env_or_default()
+        return configured
+    return ParentBased(ALWAYS_ON if exporting else ALWAYS_OFF)
+
+
 def configure_tracing(
     service: str,
     processors: Sequence[SpanProcessor] | None = None,
@@ -63,8 +79,11 @@ def configure_tracing(
     global _provider
     env = os.environ if environ is None else environ
     attributes = {"service.name": env.get("OTEL_SERVICE_NAME", service)}
-    provider = TracerProvider(resource=Resource.create(attributes))
-    for processor in processors if processors is not None else _default_processors(env):
+    chosen = list(processors) if processors is not None else _default_processors(env)
+    provider = TracerProvider(
+        resource=Resource.create(attributes), sampler=_sampler(env, exporting=bool(chosen))
+    )
+    for processor in chosen:
         provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
     _provider = provider

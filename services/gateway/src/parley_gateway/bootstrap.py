@@ -5,13 +5,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
-from parley_kit import bus
 from starlette.applications import Starlette
 
 from parley_gateway.adapters.publisher import JetStreamEventPublisher
 from parley_gateway.entrypoints.http import WebhookConfig, create_app
 from parley_gateway.metrics import GatewayMetrics
 from parley_gateway.settings import GatewaySettings
+from parley_kit import bus
 
 
 def inbound_stream(settings: GatewaySettings) -> bus.StreamSpec:

@@ -7,12 +7,12 @@ import logging
 import sys
 
 import uvicorn
-from parley_kit.logs import configure_logging
-from parley_kit.settings import SettingsError
-from parley_kit.tracing import configure_tracing, shutdown_tracing
 
 from parley_gateway.bootstrap import build_app
 from parley_gateway.settings import GatewaySettings
+from parley_kit.logs import configure_logging
+from parley_kit.settings import SettingsError
+from parley_kit.tracing import configure_tracing, shutdown_tracing
 
 log = logging.getLogger(__name__)
 

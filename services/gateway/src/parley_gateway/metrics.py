@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -32,21 +33,22 @@ class GatewayMetrics:
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
 
     def __post_init__(self) -> None:
-        disable_created_metrics()  # the *_created series only double the scrape size
+        # The *_created series only double the scrape size.
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         self.requests = Counter(
             "parley_gateway_webhook_requests",
             "Webhook requests by outcome",
             ["outcome"],
             registry=self.registry,
         )
-        for outcome in OUTCOMES:
-            self.requests.labels(outcome)
+        self.outcome = {outcome: self.requests.labels(outcome) for outcome in OUTCOMES}
         self.published = Counter(
             "parley_gateway_events_published",
             "Events stored in JetStream, by kind",
             ["kind"],
             registry=self.registry,
         )
+        self._published_by_kind: dict[str, Any] = {}
         self.duplicates = Counter(
             "parley_gateway_events_duplicate",
             "Events JetStream already had (same Nats-Msg-Id)",
@@ -69,6 +71,13 @@ class GatewayMetrics:
             "1 when connected to NATS with the inbound stream present",
             registry=self.registry,
         )
+
+    def count_published(self, kind: str) -> None:
+        """One more event of this kind stored."""
+        child = self._published_by_kind.get(kind)
+        if child is None:
+            child = self._published_by_kind[kind] = self.published.labels(kind)
+        child.inc()
 
     def render(self) -> bytes:
         """The Prometheus text exposition."""

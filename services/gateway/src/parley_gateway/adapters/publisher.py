@@ -11,8 +11,10 @@ from typing import Protocol
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
+
 from parley.events.v1.inbound_pb2 import InboundEvent
 from parley_kit import bus
+from parley_kit.publisher import Outgoing, PipelinedPublisher
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,7 @@ class JetStreamEventPublisher:
         self._timeout = timeout_s
         self._nc: NATS | None = None
         self._js: JetStreamContext | None = None
+        self._pipeline: PipelinedPublisher | None = None
         self._connecting: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -77,7 +80,9 @@ class JetStreamEventPublisher:
             log.warning("cannot declare stream %s: %s", self._stream.name, exc)
             await nc.close()
             return False
-        self._nc, self._js = nc, js
+        pipeline = PipelinedPublisher(nc)
+        await pipeline.start()
+        self._nc, self._js, self._pipeline = nc, js, pipeline
         log.info("connected to NATS; stream %s ready", self._stream.name)
         return True
 
@@ -93,26 +98,18 @@ class JetStreamEventPublisher:
 
     async def publish(self, events: Sequence[InboundEvent], headers: Mapping[str, str]) -> int:
         """Publish all events concurrently; wait for every acknowledgement within the timeout."""
-        js = self._js
-        if js is None or self._nc is None or not self._nc.is_connected:
+        if self._pipeline is None or self._nc is None or not self._nc.is_connected:
             raise BusUnavailable("not connected to NATS")
-        sends = [
-            bus.publish(
-                js,
-                subject_for(self._prefix, event),
-                event.SerializeToString(),
-                msg_id=event.event_id,
-                stream=self._stream.name,
-                timeout=self._timeout,
-                headers=headers,
-            )
-            for event in events
+        outgoing = [
+            Outgoing(subject_for(self._prefix, e), e.SerializeToString(), e.event_id)
+            for e in events
         ]
         try:
-            acks = await asyncio.wait_for(asyncio.gather(*sends), self._timeout)
-        except Exception as exc:  # noqa: BLE001 - timeouts, no responders, disconnects
+            return await self._pipeline.publish(
+                outgoing, stream=self._stream.name, timeout=self._timeout, headers=headers
+            )
+        except Exception as exc:  # noqa: BLE001 - timeouts, refusals, disconnects
             raise BusUnavailable(f"JetStream did not acknowledge: {exc!r}") from exc
-        return sum(1 for ack in acks if ack.duplicate)
 
     async def ready(self) -> bool:
         """Connected, and the stream exists (declared again if someone removed it)."""

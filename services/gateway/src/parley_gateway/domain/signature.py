@@ -34,7 +34,11 @@ def check_signature(app_secret: bytes, body: bytes, header: str | None) -> Signa
         return SignatureCheck.MISSING
     if not header.startswith(_PREFIX) or len(header) != len(_PREFIX) + _HEX_LENGTH:
         return SignatureCheck.MALFORMED
-    expected = sign(app_secret, body)
-    if hmac.compare_digest(expected.encode(), header.lower().encode()):
+    try:
+        received = bytes.fromhex(header[len(_PREFIX) :])
+    except ValueError:
+        return SignatureCheck.MALFORMED
+    expected = hmac.digest(app_secret, body, "sha256")
+    if hmac.compare_digest(expected, received):
         return SignatureCheck.VALID
     return SignatureCheck.MISMATCH

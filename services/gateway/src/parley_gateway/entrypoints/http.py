@@ -7,27 +7,35 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
+from typing import Any
 
 from opentelemetry import trace
-from parley.events.v1.inbound_pb2 import InboundEvent
-from parley.events.v1.trace_pb2 import TraceContext
-from parley_kit import tracing
+from opentelemetry.context import Context
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from parley.events.v1.inbound_pb2 import InboundEvent
+from parley.events.v1.trace_pb2 import TraceContext
 from parley_gateway.adapters.publisher import BusUnavailable, EventPublisher
 from parley_gateway.domain.envelope import Envelope, read_envelope
 from parley_gateway.domain.signature import SignatureCheck, check_signature
 from parley_gateway.entrypoints.translate import UnusableItem, to_event
 from parley_gateway.metrics import GatewayMetrics
+from parley_kit import tracing
 
 log = logging.getLogger(__name__)
 _tracer = trace.get_tracer("parley_gateway")
 _MAX_CHALLENGE = 256
+_TEXT = (b"content-type", b"text/plain; charset=utf-8")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -43,8 +51,16 @@ class _TooLarge(Exception):
     pass
 
 
-class WebhookEndpoints:
-    """Handlers for GET (verification) and POST (events) on /webhook."""
+class _Disconnected(Exception):
+    pass
+
+
+class WebhookEndpoint:
+    """/webhook as a raw ASGI app: GET verifies the subscription, POST receives events.
+
+    POST is the hot path, so it reads the body and answers without building Request and Response
+    objects.
+    """
 
     def __init__(
         self, config: WebhookConfig, publisher: EventPublisher, metrics: GatewayMetrics
@@ -53,75 +69,92 @@ class WebhookEndpoints:
         self._publisher = publisher
         self._metrics = metrics
 
-    def _answer(self, outcome: str, status: int, text: str) -> Response:
-        self._metrics.requests.labels(outcome).inc()
-        return PlainTextResponse(text, status_code=status)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] == "GET":
+            response = self.verify(Request(scope))
+            await response(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        with _tracer.start_as_current_span(
+            "POST /webhook", context=_incoming_context(headers), kind=trace.SpanKind.SERVER
+        ) as span:
+            try:
+                status, text = await self._receive(headers, receive)
+            except _Disconnected:
+                return
+            span.set_attribute("http.response.status_code", status)
+        body = text.encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [_TEXT, (b"content-length", str(len(body)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
 
-    async def verify(self, request: Request) -> Response:
+    def _count(self, outcome: str, status: int, text: str) -> tuple[int, str]:
+        self._metrics.outcome[outcome].inc()
+        return status, text
+
+    def verify(self, request: Request) -> Response:
         """Subscription check: echo `hub.challenge` when mode and verify token match."""
         params = request.query_params
         token = params.get("hub.verify_token", "").encode()
         challenge = params.get("hub.challenge", "")
         token_ok = hmac.compare_digest(token, self._config.verify_token)
         if params.get("hub.mode") != "subscribe" or not token_ok:
-            return self._answer("verify_refused", 403, "verification refused")
-        if not challenge or len(challenge) > _MAX_CHALLENGE:
-            return self._answer("verify_refused", 400, "missing or oversized hub.challenge")
-        return self._answer("verified", 200, challenge)
+            status, text = self._count("verify_refused", 403, "verification refused")
+        elif not challenge or len(challenge) > _MAX_CHALLENGE:
+            status, text = self._count("verify_refused", 400, "missing or oversized challenge")
+        else:
+            status, text = self._count("verified", 200, challenge)
+        return PlainTextResponse(text, status_code=status)
 
-    async def receive(self, request: Request) -> Response:
+    async def _receive(self, headers: dict[bytes, bytes], receive: Receive) -> tuple[int, str]:
         """Verify, parse, publish every event, and answer 200 only once all are stored."""
-        context = tracing.extract(request.headers)
-        with _tracer.start_as_current_span(
-            "POST /webhook", context=context, kind=trace.SpanKind.SERVER
-        ) as span:
-            response = await self._receive(request)
-            span.set_attribute("http.response.status_code", response.status_code)
-            return response
-
-    async def _receive(self, request: Request) -> Response:
         try:
-            body = await _read_capped(request, self._config.max_body_bytes)
+            body = await _read_capped(headers, receive, self._config.max_body_bytes)
         except _TooLarge:
-            return self._answer("too_large", 413, "body larger than the limit")
-        header = request.headers.get("x-hub-signature-256")
+            return self._count("too_large", 413, "body larger than the limit")
+        header = headers.get(b"x-hub-signature-256", b"").decode("latin-1")
         check = check_signature(self._config.app_secret, body, header)
         if check is not SignatureCheck.VALID:
             log.warning("webhook refused: signature %s", check.value)
-            return self._answer("forged", 403, f"signature {check.value}")
+            return self._count("forged", 403, f"signature {check.value}")
         try:
             envelope = read_envelope(json.loads(body))
         except (ValueError, RecursionError) as exc:  # JSON, UTF-8 and shape errors
-            return self._answer("malformed", 400, f"malformed webhook: {_reason(exc)}")
+            return self._count("malformed", 400, f"malformed webhook: {_reason(exc)}")
         if envelope.object_type != "page":
-            return self._answer("ignored", 200, "ignored")
+            return self._count("ignored", 200, "ignored")
         return await self._publish(envelope)
 
-    async def _publish(self, envelope: Envelope) -> Response:
-        events = self._events(envelope)
+    async def _publish(self, envelope: Envelope) -> tuple[int, str]:
+        events, headers = self._events(envelope)
         if not events:
-            return self._answer("accepted", 200, "EVENT_RECEIVED")
+            return self._count("accepted", 200, "EVENT_RECEIVED")
         started = time.perf_counter()
         try:
-            duplicates = await self._publisher.publish(events, _trace_headers(events))
+            duplicates = await self._publisher.publish(events, headers)
         except BusUnavailable as exc:
             log.error("webhook not stored, answering 503: %s", exc)
-            return self._answer("bus_unavailable", 503, "event store unavailable, retry")
+            return self._count("bus_unavailable", 503, "event store unavailable, retry")
         self._metrics.publish_seconds.observe(time.perf_counter() - started)
         for event in events:
-            self._metrics.published.labels(event.WhichOneof("kind")).inc()
+            self._metrics.count_published(event.WhichOneof("kind") or "")
         if duplicates:
             self._metrics.duplicates.inc(duplicates)
-        return self._answer("accepted", 200, "EVENT_RECEIVED")
+        return self._count("accepted", 200, "EVENT_RECEIVED")
 
-    def _events(self, envelope: Envelope) -> list[InboundEvent]:
+    def _events(self, envelope: Envelope) -> tuple[list[InboundEvent], dict[str, str]]:
         for reason in envelope.skipped:
             self._metrics.skipped.labels(reason).inc()
             log.info("webhook item skipped: %s", reason)
         received_ms = time.time_ns() // 1_000_000
         headers: dict[str, str] = {}
         tracing.inject(headers)
-        trace_context = TraceContext(
+        context = TraceContext(
             traceparent=headers.get("traceparent", ""), tracestate=headers.get("tracestate", "")
         )
         events: list[InboundEvent] = []
@@ -132,35 +165,43 @@ class WebhookEndpoints:
                 self._metrics.skipped.labels("unusable").inc()
                 log.warning("webhook %s item skipped: %s", item.kind, exc)
                 continue
-            event.trace_context.CopyFrom(trace_context)
+            event.trace_context.CopyFrom(context)
             events.append(event)
-        return events
+        return events, headers
 
 
-def _trace_headers(events: list[InboundEvent]) -> dict[str, str]:
-    context = events[0].trace_context
-    headers = {"traceparent": context.traceparent}
-    if context.tracestate:
-        headers["tracestate"] = context.tracestate
-    return headers if context.traceparent else {}
+def _incoming_context(headers: dict[bytes, bytes]) -> Context | None:
+    parent = headers.get(b"traceparent")
+    if parent is None:
+        return None
+    carrier = {"traceparent": parent.decode("latin-1")}
+    state = headers.get(b"tracestate")
+    if state is not None:
+        carrier["tracestate"] = state.decode("latin-1")
+    return tracing.extract(carrier)
 
 
 def _reason(exc: Exception) -> str:
     return "nesting too deep" if isinstance(exc, RecursionError) else str(exc)[:200]
 
 
-async def _read_capped(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
+async def _read_capped(headers: dict[bytes, bytes], receive: Receive, limit: int) -> bytes:
+    declared = headers.get(b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise _TooLarge
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Disconnected
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise _TooLarge
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 def create_app(
@@ -170,7 +211,7 @@ def create_app(
     lifespan: contextlib.AbstractAsyncContextManager[None] | None = None,
 ) -> Starlette:
     """The gateway application; `lifespan` starts and stops what the publisher needs."""
-    webhook = WebhookEndpoints(config, publisher, metrics)
+    webhook = WebhookEndpoint(config, publisher, metrics)
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")
@@ -192,8 +233,7 @@ def create_app(
             yield
 
     routes = [
-        Route("/webhook", webhook.verify, methods=["GET"]),
-        Route("/webhook", webhook.receive, methods=["POST"]),
+        Route("/webhook", webhook, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", prometheus, methods=["GET"]),

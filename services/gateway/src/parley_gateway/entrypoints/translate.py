@@ -7,8 +7,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from parley.events.v1 import inbound_pb2 as pb
 
+from parley.events.v1 import inbound_pb2 as pb
 from parley_gateway.domain.envelope import WebhookItem, as_id, as_millis
 
 Body = Mapping[str, Any]
@@ -113,16 +113,18 @@ def _message(event: pb.InboundEvent, body: Body) -> str:
     mid = _required(msg, "mid")
     quick = msg.get("quick_reply")
     reply_to = msg.get("reply_to")
-    event.message.CopyFrom(
-        pb.MessageReceived(
-            mid=mid,
-            text=_text(msg, "text"),
-            quick_reply_payload=_text(quick, "payload") if isinstance(quick, dict) else "",
-            attachments=_attachments(msg),
-            reply_to_mid=_text(reply_to, "mid") if isinstance(reply_to, dict) else "",
-            referral=_referral(msg.get("referral")),
-        )
-    )
+    received = event.message  # filled in place: cheaper than building and copying
+    received.mid = mid
+    received.text = _text(msg, "text")
+    if isinstance(quick, dict):
+        received.quick_reply_payload = _text(quick, "payload")
+    if "attachments" in msg:
+        received.attachments.extend(_attachments(msg))
+    if isinstance(reply_to, dict):
+        received.reply_to_mid = _text(reply_to, "mid")
+    referral = _referral(msg.get("referral"))
+    if referral is not None:
+        received.referral.CopyFrom(referral)
     return f"message:{mid}"
 
 
