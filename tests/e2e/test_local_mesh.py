@@ -1,0 +1,135 @@
+"""The mesh as `make run` starts it, driven only through its public faces."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import nats
+import pytest
+
+from parley.events.v1.inbound_pb2 import InboundEvent
+
+pytestmark = pytest.mark.e2e
+PARLEY = str(Path(sys.executable).parent / "parley")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Mesh:
+    process: subprocess.Popen[str]
+    gateway: str
+    emulator: str
+    page_id: str
+    buyer: str
+
+
+@pytest.fixture
+def mesh(tmp_path: Path, database_url: str, nats_url: str) -> Iterator[Mesh]:
+    gateway_port, emulator_port = free_port(), free_port()
+    env = {**os.environ, "PARLEY_DATABASE_URL": database_url, "PARLEY_NATS_URL": nats_url}
+    process = subprocess.Popen(
+        [
+            PARLEY,
+            "devstack",
+            "run",
+            "--data-dir",
+            str(tmp_path),
+            "--gateway-port",
+            str(gateway_port),
+            "--emulator-port",
+            str(emulator_port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines = _read_until(process, "Talk to the Page as a buyer:", timeout=60)
+    command = _read_until(process, "emulator chat", timeout=5)[-1].split()
+    page_id, buyer = command[command.index("--page") + 1], command[command.index("--psid") + 1]
+    assert any(f"127.0.0.1:{gateway_port}" in line for line in lines)
+    yield Mesh(
+        process,
+        f"http://127.0.0.1:{gateway_port}",
+        f"http://127.0.0.1:{emulator_port}",
+        page_id,
+        buyer,
+    )
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        process.wait(30)
+    assert process.stdout is not None
+    process.stdout.close()
+
+
+def _read_until(process: subprocess.Popen[str], marker: str, timeout: float) -> list[str]:
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout
+    lines: list[str] = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        lines.append(line.rstrip())
+        if marker in line:
+            return lines
+    raise AssertionError("mesh did not start:\n" + "\n".join(lines))
+
+
+async def _stored_event(nats_url: str, subject: str, mid: str) -> InboundEvent:
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        for _ in range(100):
+            try:
+                msg = await js.get_last_msg("PARLEY_INBOUND", subject)
+            except nats.js.errors.NotFoundError:
+                await asyncio.sleep(0.1)
+                continue
+            event = InboundEvent.FromString(msg.data or b"")
+            if event.message.mid == mid:
+                return event
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"no stored event for {mid} on {subject}")
+    finally:
+        await nc.close()
+
+
+async def test_a_buyer_message_is_verified_and_stored(mesh: Mesh, nats_url: str) -> None:
+    async with httpx.AsyncClient(timeout=10) as http:
+        sent = await http.post(
+            f"{mesh.emulator}/_emulator/buyers/{mesh.buyer}/messages",
+            json={"page_id": mesh.page_id, "text": "is this still available?"},
+        )
+        assert sent.status_code == 200, sent.text
+        mid = sent.json()["mid"]
+        event = await _stored_event(nats_url, f"parley.inbound.{mesh.page_id}.message", mid)
+        assert event.message.text == "is this still available?"
+        assert event.sender_id == mesh.buyer
+        assert event.trace_context.traceparent.startswith("00-")
+        metrics = (await http.get(f"{mesh.gateway}/metrics")).text
+        assert 'parley_gateway_webhook_requests_total{outcome="verified"} 1.0' in metrics
+
+
+def test_ctrl_c_stops_every_process(mesh: Mesh) -> None:
+    mesh.process.send_signal(signal.SIGINT)
+    assert mesh.process.wait(30) == 0
+    for url in (mesh.gateway, mesh.emulator):
+        port = int(url.rsplit(":", 1)[1])
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", port)) != 0, f"{url} still answers"
