@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 import nats
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import (
     AckPolicy,
@@ -27,6 +26,7 @@ from nats.js.errors import NotFoundError
 from opentelemetry import trace
 
 from parley_kit import tracing
+from parley_kit.redaction import redact
 
 log = logging.getLogger(__name__)
 _tracer = trace.get_tracer("parley_kit.bus")
@@ -190,7 +190,9 @@ class Consumer:
     async def _fetch(self, sub: JetStreamContext.PullSubscription) -> list[Msg]:
         try:
             return await sub.fetch(self.batch, timeout=self.fetch_timeout_s)
-        except NatsTimeoutError:
+        except TimeoutError:
+            # nats-py raises its own TimeoutError or, on some paths, asyncio's: both mean no
+            # message arrived in time.
             return []
         except nats.errors.Error as exc:
             log.warning("fetch from %s failed: %s", self.spec.durable, exc)
@@ -205,11 +207,28 @@ class Consumer:
         await asyncio.gather(*(self._handle_in_order(group) for group in groups.values()))
 
     async def _handle_in_order(self, msgs: list[Msg]) -> None:
-        for msg in msgs:
-            await self.handle(msg)
+        for index, msg in enumerate(msgs):
+            try:
+                handled = await self.handle(msg)
+            except Exception:  # noqa: BLE001 - a settle that fails (connection lost) must not
+                # end the loop: JetStream redelivers the message after ack_wait.
+                log.exception("could not settle %s from %s", msg.subject, self.spec.durable)
+                handled = False
+            if not handled:
+                await self._hold_back(msgs[index + 1 :], msg)
+                return
 
-    async def handle(self, msg: Msg) -> None:
-        """Handle one message and settle it: ack, nak with delay, or dead-letter and term."""
+    async def _hold_back(self, later: list[Msg], failed: Msg) -> None:
+        """Keep a key's order: what follows a failed message waits as long as it does."""
+        delay = self.spec.retry_delay(failed.metadata.num_delivered or 1)
+        for msg in later:
+            with contextlib.suppress(Exception):
+                await msg.nak(delay=delay)
+
+    async def handle(self, msg: Msg) -> bool:
+        """Handle one message and settle it: ack, nak with delay, or dead-letter and term.
+
+        Returns True when the handler succeeded (the message was acked)."""
         parent = tracing.extract(msg.headers)
         with _tracer.start_as_current_span(
             f"{self.spec.durable} process", context=parent, kind=trace.SpanKind.CONSUMER
@@ -221,12 +240,13 @@ class Consumer:
             except PoisonMessage as exc:
                 span.record_exception(exc)
                 await self._dead_letter(msg, f"poison: {exc}")
-                return
+                return True  # settled for good: what follows it need not wait
             except Exception as exc:  # noqa: BLE001 - every failure is settled, never lost
                 span.record_exception(exc)
                 await self._retry_or_dead_letter(msg, exc)
-                return
+                return False
             await msg.ack()
+            return True
 
     async def _retry_or_dead_letter(self, msg: Msg, exc: Exception) -> None:
         delivered = msg.metadata.num_delivered or 1
@@ -238,18 +258,28 @@ class Consumer:
         await msg.nak(delay=self.spec.retry_delay(delivered))
 
     async def _dead_letter(self, msg: Msg, reason: str) -> None:
+        # One header line (NATS headers end at CRLF) with no secrets from exception messages.
+        reason = redact(" ".join(reason.split()))[:500]
         log.error("dead-lettering %s from %s: %s", msg.subject, self.spec.durable, reason)
         meta = msg.metadata
+        sequence = str(meta.sequence.stream if meta.sequence else "")
         headers = {
             "Parley-Original-Subject": msg.subject,
             "Parley-Original-Stream": meta.stream or "",
-            "Parley-Original-Sequence": str(meta.sequence.stream if meta.sequence else ""),
-            "Parley-Reason": reason[:500],
+            "Parley-Original-Sequence": sequence,
+            "Parley-Reason": reason,
         }
-        msg_id = f"dlq:{self.spec.durable}:{headers['Parley-Original-Sequence']}"
-        await publish(
-            self.js, self.spec.dead_letter_subject, msg.data, msg_id=msg_id, headers=headers
-        )
+        # Durable names repeat across streams and all share one dead-letter stream.
+        msg_id = f"dlq:{self.spec.stream}:{self.spec.durable}:{sequence}"
+        try:
+            await publish(
+                self.js, self.spec.dead_letter_subject, msg.data, msg_id=msg_id, headers=headers
+            )
+        except nats.errors.Error as exc:
+            # Terminating now would lose the message: keep it and try again later.
+            log.error("cannot dead-letter to %s: %s", self.spec.dead_letter_subject, exc)
+            await msg.nak(delay=self.spec.retry_delays_s[-1])
+            return
         await msg.term()
 
 

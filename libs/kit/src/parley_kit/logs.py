@@ -41,11 +41,27 @@ class JsonFormatter(logging.Formatter):
             line["trace_id"] = format(span.trace_id, "032x")
             line["span_id"] = format(span.span_id, "016x")
         for key, value in vars(record).items():
-            if key not in _STANDARD and not key.startswith("_"):
+            # Extras never overwrite the fields above: a stray extra={"service": ...} must not lie.
+            if key not in _STANDARD and not key.startswith("_") and key not in line:
                 line[key] = value
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return redact(json.dumps(line, default=str, ensure_ascii=False))
+        # Redact the values, not the encoded line: JSON escaping would hide secrets containing
+        # quotes or backslashes, and a mask could swallow an escape and break the line.
+        return json.dumps(_redacted(line), ensure_ascii=False)
+
+
+def _redacted(value: object) -> object:
+    """The value with every string in it redacted; other objects become redacted strings."""
+    if isinstance(value, str):
+        return redact(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, dict):
+        return {redact(str(key)): _redacted(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_redacted(item) for item in value]
+    return redact(str(value))
 
 
 def configure_logging(service: str, level: str = "INFO", stream: TextIO | None = None) -> None:

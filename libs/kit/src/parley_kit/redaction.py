@@ -16,6 +16,9 @@ _FIELDS = re.compile(
     r"([\"']?\s*[=:]\s*[\"']?)(?:Bearer\s+)?[^\s&\"',;}]+"
 )
 _TOKENS = re.compile(r"\b(EAA[A-Za-z0-9]{16,}|sk-[A-Za-z0-9_-]{16,})")
+# A bearer credential outside an Authorization field (RFC 6750 b64token); 8+ characters, so
+# prose such as "Bearer tokens" is left alone.
+_BEARER = re.compile(r"(?i)\b(Bearer\s+)[A-Za-z0-9._~+/-]{8,}=*")
 
 
 def register(value: str) -> None:
@@ -32,4 +35,5 @@ def redact(text: str) -> str:
     if _pattern is not None:
         text = _pattern.sub(MASK, text)
     text = _FIELDS.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+    text = _BEARER.sub(lambda m: f"{m.group(1)}{MASK}", text)
     return _TOKENS.sub(MASK, text)

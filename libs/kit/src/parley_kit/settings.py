@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping
 from typing import TypeVar
@@ -29,7 +30,7 @@ class Env:
 
     def _read(self, name: str, parse: Callable[[str], T], default: object, fallback: T) -> T:
         raw = self._environ.get(name)
-        if raw is None or raw == "":
+        if raw is None or not raw.strip():
             if default is _MISSING:
                 self._errors.append(f"{name} is required but not set")
                 return fallback
@@ -69,7 +70,7 @@ class Env:
         high: float | None = None,
     ) -> float:
         """A float within [low, high]."""
-        return self._read(name, lambda v: _bounded(float(v), low, high), default, 0.0)
+        return self._read(name, lambda v: _bounded(_parse_finite(v), low, high), default, 0.0)
 
     def flag(self, name: str, default: object = _MISSING) -> bool:
         """A boolean: 1/0, true/false, yes/no, on/off."""
@@ -97,6 +98,13 @@ def _bounded(value: N, low: N | None, high: N | None) -> N:
         raise ValueError(f"{value} is below the minimum {low}")
     if high is not None and value > high:
         raise ValueError(f"{value} is above the maximum {high}")
+    return value
+
+
+def _parse_finite(raw: str) -> float:
+    value = float(raw)
+    if not math.isfinite(value):
+        raise ValueError(f"{raw!r} is not a finite number")
     return value
 
 

@@ -1,33 +1,48 @@
-"""Pytest fixtures for real PostgreSQL and NATS JetStream, shared by every Parley package."""
+"""Pytest fixtures for real PostgreSQL and NATS JetStream, shared by every Parley package.
+
+PARLEY_DATABASE_URL and PARLEY_NATS_URL, when set, name the servers to use; for each one
+unset, the session starts its own (from pip-installed binaries) and stops it at the end.
+"""
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import asyncpg
 import nats
 import pytest
 from nats.aio.client import Client as NATS
 
+from parley_devstack.servers import NatsServer, PostgresServer, server_tempdir
+from parley_devstack.stack import LocalStack
+from parley_testkit.tracing import spans
+
+# Fixtures defined elsewhere in the testkit, registered through this plugin.
+__all__ = ["spans"]
+
 
 @pytest.fixture(scope="session")
-def database_url() -> str:
+def parley_stack() -> Iterator[LocalStack]:
+    """The session's PostgreSQL and NATS: the configured ones, or our own (fsync off)."""
+    with (
+        server_tempdir("parley-stack-", in_memory=True) as data_dir,
+        LocalStack(data_dir, fsync=False) as stack,
+    ):
+        yield stack
+
+
+@pytest.fixture(scope="session")
+def database_url(parley_stack: LocalStack) -> str:
     """URL of a PostgreSQL database the tests may create schemas in."""
-    url = os.environ.get("PARLEY_DATABASE_URL")
-    if not url:
-        raise RuntimeError("PARLEY_DATABASE_URL is not set")
-    return url
+    return parley_stack.database_url
 
 
 @pytest.fixture(scope="session")
-def nats_url() -> str:
+def nats_url(parley_stack: LocalStack) -> str:
     """URL of a NATS server with JetStream."""
-    url = os.environ.get("PARLEY_NATS_URL")
-    if not url:
-        raise RuntimeError("PARLEY_NATS_URL is not set")
-    return url
+    return parley_stack.nats_url
 
 
 @pytest.fixture
@@ -57,3 +72,21 @@ async def nats_client(nats_url: str) -> AsyncIterator[NATS]:
         yield nc
     finally:
         await nc.drain()
+
+
+@pytest.fixture
+def private_nats(tmp_path: Path) -> Iterator[NatsServer]:
+    """A NATS JetStream server of this test's own, which it may stop, kill and start again."""
+    with NatsServer(tmp_path / "nats") as server:
+        yield server
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of this test's own (under a second to start), fsync off."""
+    # Not tmp_path: pytest makes its base 0700, which an unprivileged PostgreSQL cannot enter.
+    with (
+        server_tempdir("parley-pg-", in_memory=True) as data_dir,
+        PostgresServer(data_dir, fsync=False) as server,
+    ):
+        yield server

@@ -9,6 +9,8 @@ from typing import Any
 
 # Subject tokens must not contain dots, spaces or wildcards; Facebook ids are digits.
 _ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
+# protobuf Timestamps end with the year 9999.
+LAST_MILLISECOND = 253_402_300_799_999
 
 # Keys of a `messaging` item that name its kind, in the order they are looked for.
 _KINDS: tuple[tuple[str, str], ...] = (
@@ -68,7 +70,7 @@ def as_millis(value: object) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     millis = int(value)
-    return millis if 0 <= millis < 2**53 else None
+    return millis if 0 <= millis <= LAST_MILLISECOND else None
 
 
 def read_envelope(payload: object) -> Envelope:

@@ -9,7 +9,7 @@ from typing import Any
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from parley.events.v1 import inbound_pb2 as pb
-from parley_gateway.domain.envelope import WebhookItem, as_id, as_millis
+from parley_gateway.domain.envelope import LAST_MILLISECOND, WebhookItem, as_id, as_millis
 
 Body = Mapping[str, Any]
 _MAX_ID = 200  # longer natural keys are hashed to keep Nats-Msg-Id bounded
@@ -321,8 +321,9 @@ def _feed_comment(item: WebhookItem, received_ms: int) -> pb.InboundEvent:
     comment_id = _required(value, "comment_id")
     sender = value.get("from")
     from_id = as_id(sender.get("id")) if isinstance(sender, dict) else None
-    created = as_millis(value.get("created_time"))
-    created_ms = created * 1000 if created is not None else item.entry_time_ms
+    created = as_millis(value.get("created_time"))  # seconds, as Meta sends them
+    in_range = created is not None and created * 1000 <= LAST_MILLISECOND
+    created_ms = created * 1000 if created is not None and in_range else item.entry_time_ms
     verb = _text(value, "verb")
     event = pb.InboundEvent(
         page_id=item.page_id,
