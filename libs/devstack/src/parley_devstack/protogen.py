@@ -1,4 +1,4 @@
-"""Generate the Python contracts from protos/ (`make proto`) and check for drift (`make proto-check`)."""
+"""Generate the contracts from protos/ (`make proto`) and check for drift (`make proto-check`)."""
 
 from __future__ import annotations
 
@@ -21,9 +21,15 @@ def _protoc(protos: Path, out: Path) -> None:
     bindir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
     cmd = [
-        sys.executable, "-m", "grpc_tools.protoc", f"-I{protos}",
-        f"--python_out={out}", f"--grpc_python_out={out}",
-        f"--mypy_out=quiet:{out}", f"--mypy_grpc_out=quiet:{out}", *files,
+        sys.executable,
+        "-m",
+        "grpc_tools.protoc",
+        f"-I{protos}",
+        f"--python_out={out}",
+        f"--grpc_python_out={out}",
+        f"--mypy_out=quiet:{out}",
+        f"--mypy_grpc_out=quiet:{out}",
+        *files,
     ]
     subprocess.run(cmd, check=True, env=env)
 
@@ -64,7 +70,8 @@ def drift(protos: Path, out: Path) -> list[str]:
         want, have = _tree(fresh / "parley"), _tree(out / "parley")
         names = sorted(set(want) | set(have))
         return [
-            n for n in names
+            n
+            for n in names
             if n not in want or n not in have or not filecmp.cmp(want[n], have[n], shallow=False)
         ]
 
