@@ -165,3 +165,23 @@ def test_extract_without_a_usable_carrier_gives_no_parent() -> None:
     for carrier in (None, {}, {"traceparent": "not-a-traceparent"}, {"other": "header"}):
         context = tracing.extract(carrier)
         assert not trace.get_current_span(context).get_span_context().is_valid
+
+
+def test_current_trace_headers_match_the_w3c_propagator(spans: InMemorySpanExporter) -> None:
+    tracer = trace.get_tracer("test")
+    with tracer.start_as_current_span("outer"):
+        expected: dict[str, str] = {}
+        tracing.inject(expected)
+        assert tracing.current_trace_headers() == expected
+    assert tracing.current_trace_headers() == {}
+
+
+def test_current_trace_headers_carry_tracestate(spans: InMemorySpanExporter) -> None:
+    carrier = {
+        "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        "tracestate": "vendor=abc",
+    }
+    with trace.get_tracer("test").start_as_current_span("child", context=tracing.extract(carrier)):
+        headers = tracing.current_trace_headers()
+    assert headers["traceparent"].startswith("00-0af7651916cd43dd8448eb211c80319c-")
+    assert headers["tracestate"] == "vendor=abc"

@@ -5,10 +5,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
-from starlette.applications import Starlette
-
 from parley_gateway.adapters.publisher import JetStreamEventPublisher
-from parley_gateway.entrypoints.http import WebhookConfig, create_app
+from parley_gateway.entrypoints.http import GatewayApp, WebhookConfig, create_app
 from parley_gateway.metrics import GatewayMetrics
 from parley_gateway.settings import GatewaySettings
 from parley_kit import bus
@@ -25,7 +23,7 @@ def inbound_stream(settings: GatewaySettings) -> bus.StreamSpec:
     )
 
 
-def build_app(settings: GatewaySettings, metrics: GatewayMetrics | None = None) -> Starlette:
+def build_app(settings: GatewaySettings, metrics: GatewayMetrics | None = None) -> GatewayApp:
     """The gateway wired to JetStream; connects when the app starts, drains when it stops."""
     publisher = JetStreamEventPublisher(
         settings.nats_url,
@@ -48,3 +46,8 @@ def build_app(settings: GatewaySettings, metrics: GatewayMetrics | None = None) 
         max_body_bytes=settings.max_body_bytes,
     )
     return create_app(config, publisher, metrics or GatewayMetrics(), lifespan())
+
+
+def app_from_env() -> GatewayApp:
+    """App factory for process managers (`uvicorn --factory`): settings from the environment."""
+    return build_app(GatewaySettings.from_env())

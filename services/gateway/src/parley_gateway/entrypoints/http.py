@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import Context
 from starlette.applications import Starlette
@@ -22,7 +23,7 @@ from parley.events.v1.inbound_pb2 import InboundEvent
 from parley.events.v1.trace_pb2 import TraceContext
 from parley_gateway.adapters.publisher import BusUnavailable, EventPublisher
 from parley_gateway.domain.envelope import Envelope, read_envelope
-from parley_gateway.domain.signature import SignatureCheck, check_signature
+from parley_gateway.domain.signature import SignatureCheck, SignatureChecker
 from parley_gateway.entrypoints.translate import UnusableItem, to_event
 from parley_gateway.metrics import GatewayMetrics
 from parley_kit import tracing
@@ -68,6 +69,7 @@ class WebhookEndpoint:
         self._config = config
         self._publisher = publisher
         self._metrics = metrics
+        self._check_signature = SignatureChecker(config.app_secret)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] == "GET":
@@ -75,14 +77,18 @@ class WebhookEndpoint:
             await response(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        with _tracer.start_as_current_span(
+        span = _tracer.start_span(
             "POST /webhook", context=_incoming_context(headers), kind=trace.SpanKind.SERVER
-        ) as span:
-            try:
-                status, text = await self._receive(headers, receive)
-            except _Disconnected:
-                return
+        )
+        token = otel_context.attach(trace.set_span_in_context(span))
+        try:
+            status, text = await self._receive(headers, receive)
             span.set_attribute("http.response.status_code", status)
+        except _Disconnected:
+            return
+        finally:
+            otel_context.detach(token)
+            span.end()
         body = text.encode()
         await send(
             {
@@ -118,7 +124,7 @@ class WebhookEndpoint:
         except _TooLarge:
             return self._count("too_large", 413, "body larger than the limit")
         header = headers.get(b"x-hub-signature-256", b"").decode("latin-1")
-        check = check_signature(self._config.app_secret, body, header)
+        check = self._check_signature(body, header)
         if check is not SignatureCheck.VALID:
             log.warning("webhook refused: signature %s", check.value)
             return self._count("forged", 403, f"signature {check.value}")
@@ -152,8 +158,7 @@ class WebhookEndpoint:
             self._metrics.skipped.labels(reason).inc()
             log.info("webhook item skipped: %s", reason)
         received_ms = time.time_ns() // 1_000_000
-        headers: dict[str, str] = {}
-        tracing.inject(headers)
+        headers = tracing.current_trace_headers()
         context = TraceContext(
             traceparent=headers.get("traceparent", ""), tracestate=headers.get("tracestate", "")
         )
@@ -209,7 +214,7 @@ def create_app(
     publisher: EventPublisher,
     metrics: GatewayMetrics,
     lifespan: contextlib.AbstractAsyncContextManager[None] | None = None,
-) -> Starlette:
+) -> GatewayApp:
     """The gateway application; `lifespan` starts and stops what the publisher needs."""
     webhook = WebhookEndpoint(config, publisher, metrics)
 
@@ -238,4 +243,18 @@ def create_app(
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", prometheus, methods=["GET"]),
     ]
-    return Starlette(routes=routes, lifespan=run)
+    return GatewayApp(webhook, Starlette(routes=routes, lifespan=run))
+
+
+class GatewayApp:
+    """Sends POST /webhook, the one hot path, straight to its endpoint; Starlette does the rest."""
+
+    def __init__(self, webhook: WebhookEndpoint, rest: Starlette) -> None:
+        self._webhook = webhook
+        self.rest = rest
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/webhook":
+            await self._webhook(scope, receive, send)
+            return
+        await self.rest(scope, receive, send)
