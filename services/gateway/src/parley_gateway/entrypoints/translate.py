@@ -12,6 +12,7 @@ from parley.events.v1 import inbound_pb2 as pb
 from parley_gateway.domain.envelope import LAST_MILLISECOND, WebhookItem, as_id, as_millis
 
 Body = Mapping[str, Any]
+Translator = Callable[[pb.InboundEvent, Body], str]
 _MAX_ID = 200  # longer natural keys are hashed to keep Nats-Msg-Id bounded
 
 
@@ -214,28 +215,18 @@ def _edit(event: pb.InboundEvent, body: Body) -> str:
     return f"edit:{mid}:{num_edit}"
 
 
-def _pass_thread(event: pb.InboundEvent, body: Body) -> str:
-    data = _obj(body, "pass_thread_control")
-    event.pass_thread_control.CopyFrom(
-        pb.ThreadControlPassed(
-            previous_owner_app_id=_text(data, "previous_owner_app_id"),
-            new_owner_app_id=_text(data, "new_owner_app_id"),
-            metadata=_text(data, "metadata"),
-        )
-    )
-    return _fallback_id(event, "pass_thread_control")
+def _thread_control(kind: str) -> Translator:
+    """Translator for pass_thread_control and take_thread_control: the same three fields."""
 
+    def translate(event: pb.InboundEvent, body: Body) -> str:
+        data = _obj(body, kind)
+        target = getattr(event, kind)
+        target.previous_owner_app_id = _text(data, "previous_owner_app_id")
+        target.new_owner_app_id = _text(data, "new_owner_app_id")
+        target.metadata = _text(data, "metadata")
+        return _fallback_id(event, kind)
 
-def _take_thread(event: pb.InboundEvent, body: Body) -> str:
-    data = _obj(body, "take_thread_control")
-    event.take_thread_control.CopyFrom(
-        pb.ThreadControlTaken(
-            previous_owner_app_id=_text(data, "previous_owner_app_id"),
-            new_owner_app_id=_text(data, "new_owner_app_id"),
-            metadata=_text(data, "metadata"),
-        )
-    )
-    return _fallback_id(event, "take_thread_control")
+    return translate
 
 
 def _request_thread(event: pb.InboundEvent, body: Body) -> str:
@@ -298,7 +289,6 @@ def _fallback_id(event: pb.InboundEvent, kind: str) -> str:
     return f"{kind}:{event.page_id}:{event.sender_id}:{millis}"
 
 
-Translator = Callable[[pb.InboundEvent, Body], str]
 _TRANSLATORS: dict[str, Translator] = {
     "message": _message,
     "echo": _echo,
@@ -308,8 +298,8 @@ _TRANSLATORS: dict[str, Translator] = {
     "read": _read,
     "reaction": _reaction,
     "edit": _edit,
-    "pass_thread_control": _pass_thread,
-    "take_thread_control": _take_thread,
+    "pass_thread_control": _thread_control("pass_thread_control"),
+    "take_thread_control": _thread_control("take_thread_control"),
     "request_thread_control": _request_thread,
     "optin": _optin,
     "policy_enforcement": _policy,
