@@ -71,6 +71,7 @@ emulator: install ## run the Messenger emulator alone
 .PHONY: bench
 bench: install ## benchmarks: gateway against a bare Starlette app, emulator Send API rate
 	$(BIN)/python -m parley_devstack.bench
+	$(BIN)/python -m parley_emulator.bench
 
 .PHONY: clean
 clean: ## remove the virtualenv, tools and local data
