@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import atexit
 import ctypes
 import functools
@@ -148,7 +149,7 @@ def _group_gone(pgid: int) -> bool:
     return False
 
 
-class ManagedServer:
+class ManagedServer(abc.ABC):
     """Base of our servers: one child process in a group of its own, logging to a file."""
 
     name: ClassVar[str]
@@ -257,14 +258,16 @@ class ManagedServer:
             self.data_dir.mkdir(parents=True)
             self.data_dir.chmod(0o755)  # a server run as another user may need to pass through
 
+    @abc.abstractmethod
     def _command(self) -> list[str]:
-        raise NotImplementedError
+        """The server's command line."""
 
     def _account(self) -> RunAs | None:
         return None
 
+    @abc.abstractmethod
     def _is_ready(self) -> bool:
-        raise NotImplementedError
+        """True once the server really serves (not just listens)."""
 
     def _after_ready(self) -> None:
         return None

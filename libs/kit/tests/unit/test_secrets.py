@@ -137,7 +137,7 @@ def test_secret_fields_and_bearer_tokens_are_masked(text: str, expected: str) ->
     [
         "EAA" + "Gm0PX4ZCpsBAKZAxyz1234567890abcdef",
         "EAAB1234567890123456",
-        "sk-abcdefghijklmnop1234",
+        "sk-" + "abcdefghijklmnop1234",
         "sk-proj-AbCdEf_123-456789xyz",
     ],
 )
