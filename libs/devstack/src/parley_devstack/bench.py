@@ -4,6 +4,7 @@ app that only answers 200, in the same run on the same machine, driven by wrk.""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import hashlib
 import hmac
@@ -11,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -19,6 +21,8 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+import nats
 
 from parley_devstack._process import free_port
 from parley_devstack.servers import NatsServer
@@ -101,17 +105,24 @@ def write_scripts(folder: Path, count: int) -> list[Path]:
     return scripts
 
 
+def _find(pattern: str, text: str) -> str:
+    found = re.search(pattern, text)
+    if found is None:
+        raise SystemExit(f"unexpected wrk output (no {pattern!r}):\n{text}")
+    return found.group(1)
+
+
 def _ms(value: str) -> float:
-    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()  # type: ignore[union-attr]
+    number, unit = _find(r"([\d.]+)", value), _find(r"[\d.]+(\w+)", value)
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
 def parse_wrk(name: str, output: str) -> Figures:
     """Figures from wrk's --latency report."""
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    p50 = re.search(r"50%\s+([\d.]+\w+)", output).group(1)  # type: ignore[union-attr]
-    p99 = re.search(r"99%\s+([\d.]+\w+)", output).group(1)  # type: ignore[union-attr]
-    total = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    rps = float(_find(r"Requests/sec:\s+([\d.]+)", output))
+    p50 = _find(r"50%\s+([\d.]+\w+)", output)
+    p99 = _find(r"99%\s+([\d.]+\w+)", output)
+    total = int(_find(r"(\d+) requests in", output))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return Figures(name, rps, _ms(p50), _ms(p99), total, int(bad.group(1)) if bad else 0)
 
@@ -171,8 +182,6 @@ def bench_bare(wrk: str, script: Path, args: argparse.Namespace) -> Figures:
 
 
 def _wait_for_port(port: int) -> None:
-    import socket
-
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         with socket.socket() as sock:
@@ -226,10 +235,6 @@ def _published_line(metrics: str) -> str:
 
 
 def _delete_stream(nats_url: str, stream: str) -> None:
-    import asyncio
-
-    import nats
-
     async def delete() -> None:
         nc = await nats.connect(nats_url)
         try:
