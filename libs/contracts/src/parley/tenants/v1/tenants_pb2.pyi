@@ -40,6 +40,88 @@ PAGE_STATUS_PAUSED: PageStatus.ValueType  # 2
 PAGE_STATUS_NEEDS_RECONNECT: PageStatus.ValueType  # 3
 Global___PageStatus: _TypeAlias = PageStatus  # noqa: Y015
 
+class _SellerStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _SellerStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_SellerStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    SELLER_STATUS_UNSPECIFIED: _SellerStatus.ValueType  # 0
+    SELLER_STATUS_ACTIVE: _SellerStatus.ValueType  # 1
+    SELLER_STATUS_PAUSED: _SellerStatus.ValueType  # 2
+    SELLER_STATUS_DELETED: _SellerStatus.ValueType  # 3
+    """The seller's data was deleted on request; only the id remains."""
+
+class SellerStatus(_SellerStatus, metaclass=_SellerStatusEnumTypeWrapper):
+    """SellerStatus is the state of a seller."""
+
+SELLER_STATUS_UNSPECIFIED: SellerStatus.ValueType  # 0
+SELLER_STATUS_ACTIVE: SellerStatus.ValueType  # 1
+SELLER_STATUS_PAUSED: SellerStatus.ValueType  # 2
+SELLER_STATUS_DELETED: SellerStatus.ValueType  # 3
+"""The seller's data was deleted on request; only the id remains."""
+Global___SellerStatus: _TypeAlias = SellerStatus  # noqa: Y015
+
+class _ReplyPace:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ReplyPaceEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ReplyPace.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    REPLY_PACE_UNSPECIFIED: _ReplyPace.ValueType  # 0
+    REPLY_PACE_HUMAN: _ReplyPace.ValueType  # 1
+    """Typing indicator and a delay from the reply's length, with jitter."""
+    REPLY_PACE_INSTANT: _ReplyPace.ValueType  # 2
+    """At once (tests, impatient sellers)."""
+
+class ReplyPace(_ReplyPace, metaclass=_ReplyPaceEnumTypeWrapper):
+    """ReplyPace is how fast replies go out."""
+
+REPLY_PACE_UNSPECIFIED: ReplyPace.ValueType  # 0
+REPLY_PACE_HUMAN: ReplyPace.ValueType  # 1
+"""Typing indicator and a delay from the reply's length, with jitter."""
+REPLY_PACE_INSTANT: ReplyPace.ValueType  # 2
+"""At once (tests, impatient sellers)."""
+Global___ReplyPace: _TypeAlias = ReplyPace  # noqa: Y015
+
+class _ListingStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ListingStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ListingStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    LISTING_STATUS_UNSPECIFIED: _ListingStatus.ValueType  # 0
+    LISTING_STATUS_AVAILABLE: _ListingStatus.ValueType  # 1
+    LISTING_STATUS_SOLD: _ListingStatus.ValueType  # 2
+
+class ListingStatus(_ListingStatus, metaclass=_ListingStatusEnumTypeWrapper):
+    """ListingStatus is whether an item is still for sale."""
+
+LISTING_STATUS_UNSPECIFIED: ListingStatus.ValueType  # 0
+LISTING_STATUS_AVAILABLE: ListingStatus.ValueType  # 1
+LISTING_STATUS_SOLD: ListingStatus.ValueType  # 2
+Global___ListingStatus: _TypeAlias = ListingStatus  # noqa: Y015
+
+class _DeletionStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _DeletionStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_DeletionStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    DELETION_STATUS_UNSPECIFIED: _DeletionStatus.ValueType  # 0
+    DELETION_STATUS_IN_PROGRESS: _DeletionStatus.ValueType  # 1
+    """Tenants' part is done; other services were told (UserDataDeletionRequested)."""
+    DELETION_STATUS_COMPLETED: _DeletionStatus.ValueType  # 2
+
+class DeletionStatus(_DeletionStatus, metaclass=_DeletionStatusEnumTypeWrapper):
+    """DeletionStatus is the progress of a data deletion request."""
+
+DELETION_STATUS_UNSPECIFIED: DeletionStatus.ValueType  # 0
+DELETION_STATUS_IN_PROGRESS: DeletionStatus.ValueType  # 1
+"""Tenants' part is done; other services were told (UserDataDeletionRequested)."""
+DELETION_STATUS_COMPLETED: DeletionStatus.ValueType  # 2
+Global___DeletionStatus: _TypeAlias = DeletionStatus  # noqa: Y015
+
 @_typing.final
 class Seller(_message.Message):
     """Seller is a business or person selling through Parley."""
@@ -50,9 +132,14 @@ class Seller(_message.Message):
     NAME_FIELD_NUMBER: _builtins.int
     EMAIL_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    FACEBOOK_USER_ID_FIELD_NUMBER: _builtins.int
     seller_id: _builtins.str
     name: _builtins.str
     email: _builtins.str
+    status: Global___SellerStatus.ValueType
+    facebook_user_id: _builtins.str
+    """The app-scoped id of the Facebook user who connected the seller's Pages, once known."""
     @_builtins.property
     def created_at(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
@@ -62,10 +149,12 @@ class Seller(_message.Message):
         name: _builtins.str = ...,
         email: _builtins.str = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
+        status: Global___SellerStatus.ValueType = ...,
+        facebook_user_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "email", b"email", "name", b"name", "seller_id", b"seller_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "email", b"email", "facebook_user_id", b"facebook_user_id", "name", b"name", "seller_id", b"seller_id", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -83,14 +172,31 @@ class Page(_message.Message):
     STATUS_FIELD_NUMBER: _builtins.int
     CONNECTED_AT_FIELD_NUMBER: _builtins.int
     PROFILE_SETUP_PENDING_FIELD_NUMBER: _builtins.int
+    STATUS_REASON_FIELD_NUMBER: _builtins.int
+    TOKEN_CHECKED_AT_FIELD_NUMBER: _builtins.int
+    WEBHOOKS_SUBSCRIBED_FIELD_NUMBER: _builtins.int
+    UPDATED_AT_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
     page_id: _builtins.str
     seller_id: _builtins.str
     name: _builtins.str
     status: Global___PageStatus.ValueType
     profile_setup_pending: _builtins.bool
     """True until the Messenger profile (Get Started, menu, ice breakers) is set up."""
+    status_reason: _builtins.str
+    """Why the Page is paused or needs re-connection."""
+    webhooks_subscribed: _builtins.bool
+    """Whether the app is subscribed to the Page's webhooks."""
+    version: _builtins.int
+    """Incremented on every change."""
     @_builtins.property
     def connected_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def token_checked_at(self) -> _timestamp_pb2.Timestamp:
+        """When the token was last found valid by the health check (unset: never checked)."""
+
+    @_builtins.property
+    def updated_at(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
         self,
         *,
@@ -100,14 +206,48 @@ class Page(_message.Message):
         status: Global___PageStatus.ValueType = ...,
         connected_at: _timestamp_pb2.Timestamp | None = ...,
         profile_setup_pending: _builtins.bool = ...,
+        status_reason: _builtins.str = ...,
+        token_checked_at: _timestamp_pb2.Timestamp | None = ...,
+        webhooks_subscribed: _builtins.bool = ...,
+        updated_at: _timestamp_pb2.Timestamp | None = ...,
+        version: _builtins.int = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["connected_at", b"connected_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["connected_at", b"connected_at", "token_checked_at", b"token_checked_at", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["connected_at", b"connected_at", "name", b"name", "page_id", b"page_id", "profile_setup_pending", b"profile_setup_pending", "seller_id", b"seller_id", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["connected_at", b"connected_at", "name", b"name", "page_id", b"page_id", "profile_setup_pending", b"profile_setup_pending", "seller_id", b"seller_id", "status", b"status", "status_reason", b"status_reason", "token_checked_at", b"token_checked_at", "updated_at", b"updated_at", "version", b"version", "webhooks_subscribed", b"webhooks_subscribed"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Page: _TypeAlias = Page  # noqa: Y015
+
+@_typing.final
+class ViewingSlot(_message.Message):
+    """ViewingSlot is a weekly window in which the seller can show the item."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WEEKDAY_FIELD_NUMBER: _builtins.int
+    START_FIELD_NUMBER: _builtins.int
+    END_FIELD_NUMBER: _builtins.int
+    weekday: _builtins.int
+    """ISO weekday: 1 = Monday ... 7 = Sunday."""
+    start: _builtins.str
+    """Local time "HH:MM" (24 h) in the seller's time zone."""
+    end: _builtins.str
+    def __init__(
+        self,
+        *,
+        weekday: _builtins.int = ...,
+        start: _builtins.str = ...,
+        end: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["end", b"end", "start", b"start", "weekday", b"weekday"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ViewingSlot: _TypeAlias = ViewingSlot  # noqa: Y015
 
 @_typing.final
 class SellerSettings(_message.Message):
@@ -121,18 +261,44 @@ class SellerSettings(_message.Message):
     TAKEOVER_KEYWORDS_FIELD_NUMBER: _builtins.int
     PACING_ENABLED_FIELD_NUMBER: _builtins.int
     TIME_ZONE_FIELD_NUMBER: _builtins.int
+    LANGUAGES_FIELD_NUMBER: _builtins.int
+    REPLY_PACE_FIELD_NUMBER: _builtins.int
+    ESCROW_ENABLED_FIELD_NUMBER: _builtins.int
+    HUMAN_TAKEOVER_ENABLED_FIELD_NUMBER: _builtins.int
+    VIEWING_AVAILABILITY_FIELD_NUMBER: _builtins.int
+    MAX_CONCESSIONS_FIELD_NUMBER: _builtins.int
+    CURRENCY_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
     seller_id: _builtins.str
     language: _builtins.str
-    """IETF language tag of replies, for example "en" or "th"."""
+    """The main IETF language tag of replies, for example "en" or "th" (the first of `languages`)."""
     tone: _builtins.str
+    """Tone of replies: friendly, formal or brief."""
     pacing_enabled: _builtins.bool
-    """Human-like pacing of replies; off for tests."""
+    """Human-like pacing of replies (true when reply_pace is REPLY_PACE_HUMAN)."""
     time_zone: _builtins.str
     """IANA time zone for viewings."""
+    reply_pace: Global___ReplyPace.ValueType
+    escrow_enabled: _builtins.bool
+    """Offer payment through escrow."""
+    human_takeover_enabled: _builtins.bool
+    """Hand conversations to a human when asked or when the bot should."""
+    max_concessions: _builtins.int
+    """Default limit on counter-offers for listings that set none."""
+    currency: _builtins.str
+    """Default ISO 4217 currency of new listings."""
+    version: _builtins.int
+    """Optimistic concurrency: send back the version read; 0 skips the check."""
     @_builtins.property
     def takeover_keywords(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Words that hand a conversation to a human."""
 
+    @_builtins.property
+    def languages(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Languages the bot may answer in, most preferred first (en, th)."""
+
+    @_builtins.property
+    def viewing_availability(self) -> _containers.RepeatedCompositeFieldContainer[Global___ViewingSlot]: ...
     def __init__(
         self,
         *,
@@ -142,10 +308,18 @@ class SellerSettings(_message.Message):
         takeover_keywords: _abc.Iterable[_builtins.str] | None = ...,
         pacing_enabled: _builtins.bool = ...,
         time_zone: _builtins.str = ...,
+        languages: _abc.Iterable[_builtins.str] | None = ...,
+        reply_pace: Global___ReplyPace.ValueType = ...,
+        escrow_enabled: _builtins.bool = ...,
+        human_takeover_enabled: _builtins.bool = ...,
+        viewing_availability: _abc.Iterable[Global___ViewingSlot] | None = ...,
+        max_concessions: _builtins.int = ...,
+        currency: _builtins.str = ...,
+        version: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["language", b"language", "pacing_enabled", b"pacing_enabled", "seller_id", b"seller_id", "takeover_keywords", b"takeover_keywords", "time_zone", b"time_zone", "tone", b"tone"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["currency", b"currency", "escrow_enabled", b"escrow_enabled", "human_takeover_enabled", b"human_takeover_enabled", "language", b"language", "languages", b"languages", "max_concessions", b"max_concessions", "pacing_enabled", b"pacing_enabled", "reply_pace", b"reply_pace", "seller_id", b"seller_id", "takeover_keywords", b"takeover_keywords", "time_zone", b"time_zone", "tone", b"tone", "version", b"version", "viewing_availability", b"viewing_availability"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -176,6 +350,116 @@ class Money(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Money: _TypeAlias = Money  # noqa: Y015
+
+@_typing.final
+class Vehicle(_message.Message):
+    """Vehicle holds the facts of a vehicle for sale."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    YEAR_FIELD_NUMBER: _builtins.int
+    MAKE_FIELD_NUMBER: _builtins.int
+    MODEL_FIELD_NUMBER: _builtins.int
+    TRIM_FIELD_NUMBER: _builtins.int
+    MILEAGE_FIELD_NUMBER: _builtins.int
+    MILEAGE_UNIT_FIELD_NUMBER: _builtins.int
+    CONDITION_FIELD_NUMBER: _builtins.int
+    FEATURES_FIELD_NUMBER: _builtins.int
+    year: _builtins.int
+    make: _builtins.str
+    model: _builtins.str
+    trim: _builtins.str
+    mileage: _builtins.int
+    """Distance on the odometer, in `mileage_unit`."""
+    mileage_unit: _builtins.str
+    """km or mi."""
+    condition: _builtins.str
+    """new, used or damaged."""
+    @_builtins.property
+    def features(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        year: _builtins.int = ...,
+        make: _builtins.str = ...,
+        model: _builtins.str = ...,
+        trim: _builtins.str = ...,
+        mileage: _builtins.int = ...,
+        mileage_unit: _builtins.str = ...,
+        condition: _builtins.str = ...,
+        features: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["condition", b"condition", "features", b"features", "make", b"make", "mileage", b"mileage", "mileage_unit", b"mileage_unit", "model", b"model", "trim", b"trim", "year", b"year"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Vehicle: _TypeAlias = Vehicle  # noqa: Y015
+
+@_typing.final
+class RuleOverrides(_message.Message):
+    """RuleOverrides change the seller's settings for one listing; unset fields keep them."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TONE_FIELD_NUMBER: _builtins.int
+    MAX_CONCESSIONS_FIELD_NUMBER: _builtins.int
+    REPLY_PACE_FIELD_NUMBER: _builtins.int
+    ESCROW_ENABLED_FIELD_NUMBER: _builtins.int
+    HUMAN_TAKEOVER_ENABLED_FIELD_NUMBER: _builtins.int
+    LANGUAGES_FIELD_NUMBER: _builtins.int
+    EXTRA_TAKEOVER_KEYWORDS_FIELD_NUMBER: _builtins.int
+    tone: _builtins.str
+    max_concessions: _builtins.int
+    reply_pace: Global___ReplyPace.ValueType
+    escrow_enabled: _builtins.bool
+    human_takeover_enabled: _builtins.bool
+    @_builtins.property
+    def languages(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Replace the seller's languages when not empty."""
+
+    @_builtins.property
+    def extra_takeover_keywords(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Added to the seller's takeover keywords."""
+
+    def __init__(
+        self,
+        *,
+        tone: _builtins.str | None = ...,
+        max_concessions: _builtins.int | None = ...,
+        reply_pace: Global___ReplyPace.ValueType | None = ...,
+        escrow_enabled: _builtins.bool | None = ...,
+        human_takeover_enabled: _builtins.bool | None = ...,
+        languages: _abc.Iterable[_builtins.str] | None = ...,
+        extra_takeover_keywords: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_escrow_enabled", b"_escrow_enabled", "_human_takeover_enabled", b"_human_takeover_enabled", "_max_concessions", b"_max_concessions", "_reply_pace", b"_reply_pace", "_tone", b"_tone", "escrow_enabled", b"escrow_enabled", "human_takeover_enabled", b"human_takeover_enabled", "max_concessions", b"max_concessions", "reply_pace", b"reply_pace", "tone", b"tone"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_escrow_enabled", b"_escrow_enabled", "_human_takeover_enabled", b"_human_takeover_enabled", "_max_concessions", b"_max_concessions", "_reply_pace", b"_reply_pace", "_tone", b"_tone", "escrow_enabled", b"escrow_enabled", "extra_takeover_keywords", b"extra_takeover_keywords", "human_takeover_enabled", b"human_takeover_enabled", "languages", b"languages", "max_concessions", b"max_concessions", "reply_pace", b"reply_pace", "tone", b"tone"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__escrow_enabled: _TypeAlias = _typing.Literal["escrow_enabled"]  # noqa: Y015
+    _WhichOneofArgType__escrow_enabled: _TypeAlias = _typing.Literal["_escrow_enabled", b"_escrow_enabled"]  # noqa: Y015
+    _WhichOneofReturnType__human_takeover_enabled: _TypeAlias = _typing.Literal["human_takeover_enabled"]  # noqa: Y015
+    _WhichOneofArgType__human_takeover_enabled: _TypeAlias = _typing.Literal["_human_takeover_enabled", b"_human_takeover_enabled"]  # noqa: Y015
+    _WhichOneofReturnType__max_concessions: _TypeAlias = _typing.Literal["max_concessions"]  # noqa: Y015
+    _WhichOneofArgType__max_concessions: _TypeAlias = _typing.Literal["_max_concessions", b"_max_concessions"]  # noqa: Y015
+    _WhichOneofReturnType__reply_pace: _TypeAlias = _typing.Literal["reply_pace"]  # noqa: Y015
+    _WhichOneofArgType__reply_pace: _TypeAlias = _typing.Literal["_reply_pace", b"_reply_pace"]  # noqa: Y015
+    _WhichOneofReturnType__tone: _TypeAlias = _typing.Literal["tone"]  # noqa: Y015
+    _WhichOneofArgType__tone: _TypeAlias = _typing.Literal["_tone", b"_tone"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__escrow_enabled) -> _WhichOneofReturnType__escrow_enabled | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__human_takeover_enabled) -> _WhichOneofReturnType__human_takeover_enabled | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__max_concessions) -> _WhichOneofReturnType__max_concessions | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__reply_pace) -> _WhichOneofReturnType__reply_pace | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__tone) -> _WhichOneofReturnType__tone | None: ...
+
+Global___RuleOverrides: _TypeAlias = RuleOverrides  # noqa: Y015
 
 @_typing.final
 class Listing(_message.Message):
@@ -215,16 +499,33 @@ class Listing(_message.Message):
     ATTRIBUTES_FIELD_NUMBER: _builtins.int
     AVAILABLE_FIELD_NUMBER: _builtins.int
     REF_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    VEHICLE_FIELD_NUMBER: _builtins.int
+    PHOTO_URLS_FIELD_NUMBER: _builtins.int
+    LOCATION_FIELD_NUMBER: _builtins.int
+    OVERRIDES_FIELD_NUMBER: _builtins.int
+    M_ME_URL_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    UPDATED_AT_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
     listing_id: _builtins.str
     seller_id: _builtins.str
     page_id: _builtins.str
     title: _builtins.str
     description: _builtins.str
     max_concessions: _builtins.int
-    """At most this many counter-offers."""
+    """At most this many counter-offers (0: the seller's default)."""
     available: _builtins.bool
+    """True while status is LISTING_STATUS_AVAILABLE."""
     ref: _builtins.str
-    """The m.me ref that opens a conversation about this listing."""
+    """The m.me ref that opens a conversation about this listing ([A-Za-z0-9_=-], unique)."""
+    status: Global___ListingStatus.ValueType
+    location: _builtins.str
+    """Where the item can be seen."""
+    m_me_url: _builtins.str
+    """The m.me link (https://m.me/<page id>?ref=<ref>) when the listing has a Page."""
+    version: _builtins.int
+    """Optimistic concurrency: send back the version read on update."""
     @_builtins.property
     def asking_price(self) -> Global___Money: ...
     @_builtins.property
@@ -237,8 +538,18 @@ class Listing(_message.Message):
 
     @_builtins.property
     def attributes(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
-        """Facts the bot may answer from (mileage, year, condition, location...)."""
+        """Other facts the bot may answer from."""
 
+    @_builtins.property
+    def vehicle(self) -> Global___Vehicle: ...
+    @_builtins.property
+    def photo_urls(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def overrides(self) -> Global___RuleOverrides: ...
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def updated_at(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
         self,
         *,
@@ -254,14 +565,136 @@ class Listing(_message.Message):
         attributes: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
         available: _builtins.bool = ...,
         ref: _builtins.str = ...,
+        status: Global___ListingStatus.ValueType = ...,
+        vehicle: Global___Vehicle | None = ...,
+        photo_urls: _abc.Iterable[_builtins.str] | None = ...,
+        location: _builtins.str = ...,
+        overrides: Global___RuleOverrides | None = ...,
+        m_me_url: _builtins.str = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+        updated_at: _timestamp_pb2.Timestamp | None = ...,
+        version: _builtins.int = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["asking_price", b"asking_price", "auto_accept_price", b"auto_accept_price", "floor_price", b"floor_price"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["asking_price", b"asking_price", "auto_accept_price", b"auto_accept_price", "created_at", b"created_at", "floor_price", b"floor_price", "overrides", b"overrides", "updated_at", b"updated_at", "vehicle", b"vehicle"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["asking_price", b"asking_price", "attributes", b"attributes", "auto_accept_price", b"auto_accept_price", "available", b"available", "description", b"description", "floor_price", b"floor_price", "listing_id", b"listing_id", "max_concessions", b"max_concessions", "page_id", b"page_id", "ref", b"ref", "seller_id", b"seller_id", "title", b"title"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asking_price", b"asking_price", "attributes", b"attributes", "auto_accept_price", b"auto_accept_price", "available", b"available", "created_at", b"created_at", "description", b"description", "floor_price", b"floor_price", "listing_id", b"listing_id", "location", b"location", "m_me_url", b"m_me_url", "max_concessions", b"max_concessions", "overrides", b"overrides", "page_id", b"page_id", "photo_urls", b"photo_urls", "ref", b"ref", "seller_id", b"seller_id", "status", b"status", "title", b"title", "updated_at", b"updated_at", "vehicle", b"vehicle", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Listing: _TypeAlias = Listing  # noqa: Y015
+
+@_typing.final
+class ListingRules(_message.Message):
+    """ListingRules are the rules in force for one listing."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LISTING_ID_FIELD_NUMBER: _builtins.int
+    SELLER_ID_FIELD_NUMBER: _builtins.int
+    ASKING_PRICE_FIELD_NUMBER: _builtins.int
+    FLOOR_PRICE_FIELD_NUMBER: _builtins.int
+    AUTO_ACCEPT_PRICE_FIELD_NUMBER: _builtins.int
+    MAX_CONCESSIONS_FIELD_NUMBER: _builtins.int
+    TONE_FIELD_NUMBER: _builtins.int
+    LANGUAGES_FIELD_NUMBER: _builtins.int
+    REPLY_PACE_FIELD_NUMBER: _builtins.int
+    ESCROW_ENABLED_FIELD_NUMBER: _builtins.int
+    HUMAN_TAKEOVER_ENABLED_FIELD_NUMBER: _builtins.int
+    TAKEOVER_KEYWORDS_FIELD_NUMBER: _builtins.int
+    VIEWING_AVAILABILITY_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
+    AVAILABLE_FIELD_NUMBER: _builtins.int
+    listing_id: _builtins.str
+    seller_id: _builtins.str
+    max_concessions: _builtins.int
+    tone: _builtins.str
+    reply_pace: Global___ReplyPace.ValueType
+    escrow_enabled: _builtins.bool
+    human_takeover_enabled: _builtins.bool
+    time_zone: _builtins.str
+    available: _builtins.bool
+    @_builtins.property
+    def asking_price(self) -> Global___Money: ...
+    @_builtins.property
+    def floor_price(self) -> Global___Money: ...
+    @_builtins.property
+    def auto_accept_price(self) -> Global___Money: ...
+    @_builtins.property
+    def languages(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def takeover_keywords(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def viewing_availability(self) -> _containers.RepeatedCompositeFieldContainer[Global___ViewingSlot]: ...
+    def __init__(
+        self,
+        *,
+        listing_id: _builtins.str = ...,
+        seller_id: _builtins.str = ...,
+        asking_price: Global___Money | None = ...,
+        floor_price: Global___Money | None = ...,
+        auto_accept_price: Global___Money | None = ...,
+        max_concessions: _builtins.int = ...,
+        tone: _builtins.str = ...,
+        languages: _abc.Iterable[_builtins.str] | None = ...,
+        reply_pace: Global___ReplyPace.ValueType = ...,
+        escrow_enabled: _builtins.bool = ...,
+        human_takeover_enabled: _builtins.bool = ...,
+        takeover_keywords: _abc.Iterable[_builtins.str] | None = ...,
+        viewing_availability: _abc.Iterable[Global___ViewingSlot] | None = ...,
+        time_zone: _builtins.str = ...,
+        available: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["asking_price", b"asking_price", "auto_accept_price", b"auto_accept_price", "floor_price", b"floor_price"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asking_price", b"asking_price", "auto_accept_price", b"auto_accept_price", "available", b"available", "escrow_enabled", b"escrow_enabled", "floor_price", b"floor_price", "human_takeover_enabled", b"human_takeover_enabled", "languages", b"languages", "listing_id", b"listing_id", "max_concessions", b"max_concessions", "reply_pace", b"reply_pace", "seller_id", b"seller_id", "takeover_keywords", b"takeover_keywords", "time_zone", b"time_zone", "tone", b"tone", "viewing_availability", b"viewing_availability"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListingRules: _TypeAlias = ListingRules  # noqa: Y015
+
+@_typing.final
+class DeletionRequest(_message.Message):
+    """DeletionRequest is the state of a data deletion request."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONFIRMATION_CODE_FIELD_NUMBER: _builtins.int
+    FACEBOOK_USER_ID_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    PROGRESS_FIELD_NUMBER: _builtins.int
+    REQUESTED_AT_FIELD_NUMBER: _builtins.int
+    UPDATED_AT_FIELD_NUMBER: _builtins.int
+    STATUS_URL_FIELD_NUMBER: _builtins.int
+    confirmation_code: _builtins.str
+    facebook_user_id: _builtins.str
+    status: Global___DeletionStatus.ValueType
+    status_url: _builtins.str
+    @_builtins.property
+    def progress(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """What was done so far, in words."""
+
+    @_builtins.property
+    def requested_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def updated_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        confirmation_code: _builtins.str = ...,
+        facebook_user_id: _builtins.str = ...,
+        status: Global___DeletionStatus.ValueType = ...,
+        progress: _abc.Iterable[_builtins.str] | None = ...,
+        requested_at: _timestamp_pb2.Timestamp | None = ...,
+        updated_at: _timestamp_pb2.Timestamp | None = ...,
+        status_url: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["requested_at", b"requested_at", "updated_at", b"updated_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["confirmation_code", b"confirmation_code", "facebook_user_id", b"facebook_user_id", "progress", b"progress", "requested_at", b"requested_at", "status", b"status", "status_url", b"status_url", "updated_at", b"updated_at"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeletionRequest: _TypeAlias = DeletionRequest  # noqa: Y015
 
 @_typing.final
 class CreateSellerRequest(_message.Message):
@@ -269,17 +702,23 @@ class CreateSellerRequest(_message.Message):
 
     NAME_FIELD_NUMBER: _builtins.int
     EMAIL_FIELD_NUMBER: _builtins.int
+    SELLER_ID_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     email: _builtins.str
+    seller_id: _builtins.str
+    """Optional id chosen by the caller ([a-z0-9-], at most 64) so that seeding is idempotent:
+    ALREADY_EXISTS when taken. Empty: a fresh id.
+    """
     def __init__(
         self,
         *,
         name: _builtins.str = ...,
         email: _builtins.str = ...,
+        seller_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["email", b"email", "name", b"name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["email", b"email", "name", b"name", "seller_id", b"seller_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -345,6 +784,95 @@ class GetSellerResponse(_message.Message):
 Global___GetSellerResponse: _TypeAlias = GetSellerResponse  # noqa: Y015
 
 @_typing.final
+class PauseSellerRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SELLER_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    seller_id: _builtins.str
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        seller_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reason", b"reason", "seller_id", b"seller_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PauseSellerRequest: _TypeAlias = PauseSellerRequest  # noqa: Y015
+
+@_typing.final
+class PauseSellerResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SELLER_FIELD_NUMBER: _builtins.int
+    PAGES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def seller(self) -> Global___Seller: ...
+    @_builtins.property
+    def pages(self) -> _containers.RepeatedCompositeFieldContainer[Global___Page]: ...
+    def __init__(
+        self,
+        *,
+        seller: Global___Seller | None = ...,
+        pages: _abc.Iterable[Global___Page] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["seller", b"seller"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["pages", b"pages", "seller", b"seller"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PauseSellerResponse: _TypeAlias = PauseSellerResponse  # noqa: Y015
+
+@_typing.final
+class ResumeSellerRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SELLER_ID_FIELD_NUMBER: _builtins.int
+    seller_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        seller_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["seller_id", b"seller_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResumeSellerRequest: _TypeAlias = ResumeSellerRequest  # noqa: Y015
+
+@_typing.final
+class ResumeSellerResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SELLER_FIELD_NUMBER: _builtins.int
+    PAGES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def seller(self) -> Global___Seller: ...
+    @_builtins.property
+    def pages(self) -> _containers.RepeatedCompositeFieldContainer[Global___Page]: ...
+    def __init__(
+        self,
+        *,
+        seller: Global___Seller | None = ...,
+        pages: _abc.Iterable[Global___Page] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["seller", b"seller"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["pages", b"pages", "seller", b"seller"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResumeSellerResponse: _TypeAlias = ResumeSellerResponse  # noqa: Y015
+
+@_typing.final
 class GetOnboardingUrlRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -393,7 +921,9 @@ class CompleteOnboardingRequest(_message.Message):
     CODE_FIELD_NUMBER: _builtins.int
     STATE_FIELD_NUMBER: _builtins.int
     code: _builtins.str
+    """The `code` query parameter Facebook redirected with."""
     state: _builtins.str
+    """The `state` query parameter Facebook redirected with, unchanged."""
     def __init__(
         self,
         *,
@@ -591,6 +1121,96 @@ class ResumePageResponse(_message.Message):
 Global___ResumePageResponse: _TypeAlias = ResumePageResponse  # noqa: Y015
 
 @_typing.final
+class SetKillSwitchRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENGAGED_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    engaged: _builtins.bool
+    """True stops the bot everywhere."""
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        engaged: _builtins.bool = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["engaged", b"engaged", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetKillSwitchRequest: _TypeAlias = SetKillSwitchRequest  # noqa: Y015
+
+@_typing.final
+class SetKillSwitchResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENGAGED_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    CHANGED_AT_FIELD_NUMBER: _builtins.int
+    engaged: _builtins.bool
+    reason: _builtins.str
+    @_builtins.property
+    def changed_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        engaged: _builtins.bool = ...,
+        reason: _builtins.str = ...,
+        changed_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["changed_at", b"changed_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["changed_at", b"changed_at", "engaged", b"engaged", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetKillSwitchResponse: _TypeAlias = SetKillSwitchResponse  # noqa: Y015
+
+@_typing.final
+class GetKillSwitchRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetKillSwitchRequest: _TypeAlias = GetKillSwitchRequest  # noqa: Y015
+
+@_typing.final
+class GetKillSwitchResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENGAGED_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    CHANGED_AT_FIELD_NUMBER: _builtins.int
+    engaged: _builtins.bool
+    reason: _builtins.str
+    @_builtins.property
+    def changed_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        engaged: _builtins.bool = ...,
+        reason: _builtins.str = ...,
+        changed_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["changed_at", b"changed_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["changed_at", b"changed_at", "engaged", b"engaged", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetKillSwitchResponse: _TypeAlias = GetKillSwitchResponse  # noqa: Y015
+
+@_typing.final
 class GetSellerSettingsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -749,22 +1369,107 @@ class GetListingResponse(_message.Message):
 Global___GetListingResponse: _TypeAlias = GetListingResponse  # noqa: Y015
 
 @_typing.final
+class GetListingByRefRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAGE_ID_FIELD_NUMBER: _builtins.int
+    REF_FIELD_NUMBER: _builtins.int
+    page_id: _builtins.str
+    ref: _builtins.str
+    def __init__(
+        self,
+        *,
+        page_id: _builtins.str = ...,
+        ref: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_id", b"page_id", "ref", b"ref"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetListingByRefRequest: _TypeAlias = GetListingByRefRequest  # noqa: Y015
+
+@_typing.final
+class GetListingByRefResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LISTING_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def listing(self) -> Global___Listing: ...
+    def __init__(
+        self,
+        *,
+        listing: Global___Listing | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["listing", b"listing"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["listing", b"listing"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetListingByRefResponse: _TypeAlias = GetListingByRefResponse  # noqa: Y015
+
+@_typing.final
+class GetListingRulesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LISTING_ID_FIELD_NUMBER: _builtins.int
+    listing_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        listing_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["listing_id", b"listing_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetListingRulesRequest: _TypeAlias = GetListingRulesRequest  # noqa: Y015
+
+@_typing.final
+class GetListingRulesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RULES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def rules(self) -> Global___ListingRules: ...
+    def __init__(
+        self,
+        *,
+        rules: Global___ListingRules | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["rules", b"rules"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["rules", b"rules"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetListingRulesResponse: _TypeAlias = GetListingRulesResponse  # noqa: Y015
+
+@_typing.final
 class ListListingsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     SELLER_ID_FIELD_NUMBER: _builtins.int
     PAGE_ID_FIELD_NUMBER: _builtins.int
+    AVAILABLE_ONLY_FIELD_NUMBER: _builtins.int
     seller_id: _builtins.str
     page_id: _builtins.str
+    available_only: _builtins.bool
+    """Only listings still for sale."""
     def __init__(
         self,
         *,
         seller_id: _builtins.str = ...,
         page_id: _builtins.str = ...,
+        available_only: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_id", b"page_id", "seller_id", b"seller_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["available_only", b"available_only", "page_id", b"page_id", "seller_id", b"seller_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -789,6 +1494,119 @@ class ListListingsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListListingsResponse: _TypeAlias = ListListingsResponse  # noqa: Y015
+
+@_typing.final
+class UpdateListingRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LISTING_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def listing(self) -> Global___Listing: ...
+    def __init__(
+        self,
+        *,
+        listing: Global___Listing | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["listing", b"listing"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["listing", b"listing"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateListingRequest: _TypeAlias = UpdateListingRequest  # noqa: Y015
+
+@_typing.final
+class UpdateListingResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LISTING_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def listing(self) -> Global___Listing: ...
+    def __init__(
+        self,
+        *,
+        listing: Global___Listing | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["listing", b"listing"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["listing", b"listing"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateListingResponse: _TypeAlias = UpdateListingResponse  # noqa: Y015
+
+@_typing.final
+class MarkListingSoldRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LISTING_ID_FIELD_NUMBER: _builtins.int
+    listing_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        listing_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["listing_id", b"listing_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MarkListingSoldRequest: _TypeAlias = MarkListingSoldRequest  # noqa: Y015
+
+@_typing.final
+class MarkListingSoldResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LISTING_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def listing(self) -> Global___Listing: ...
+    def __init__(
+        self,
+        *,
+        listing: Global___Listing | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["listing", b"listing"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["listing", b"listing"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MarkListingSoldResponse: _TypeAlias = MarkListingSoldResponse  # noqa: Y015
+
+@_typing.final
+class DeleteListingRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LISTING_ID_FIELD_NUMBER: _builtins.int
+    listing_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        listing_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["listing_id", b"listing_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteListingRequest: _TypeAlias = DeleteListingRequest  # noqa: Y015
+
+@_typing.final
+class DeleteListingResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteListingResponse: _TypeAlias = DeleteListingResponse  # noqa: Y015
 
 @_typing.final
 class IssuePageTokenRequest(_message.Message):
@@ -901,6 +1719,7 @@ class DeleteUserDataResponse(_message.Message):
     STATUS_URL_FIELD_NUMBER: _builtins.int
     confirmation_code: _builtins.str
     status_url: _builtins.str
+    """PARLEY_PUBLIC_URL + "/deletion/<code>": what the callback answers Meta with."""
     def __init__(
         self,
         *,
@@ -914,3 +1733,42 @@ class DeleteUserDataResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___DeleteUserDataResponse: _TypeAlias = DeleteUserDataResponse  # noqa: Y015
+
+@_typing.final
+class GetDeletionStatusRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONFIRMATION_CODE_FIELD_NUMBER: _builtins.int
+    confirmation_code: _builtins.str
+    def __init__(
+        self,
+        *,
+        confirmation_code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["confirmation_code", b"confirmation_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetDeletionStatusRequest: _TypeAlias = GetDeletionStatusRequest  # noqa: Y015
+
+@_typing.final
+class GetDeletionStatusResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DELETION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def deletion(self) -> Global___DeletionRequest: ...
+    def __init__(
+        self,
+        *,
+        deletion: Global___DeletionRequest | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["deletion", b"deletion"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deletion", b"deletion"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetDeletionStatusResponse: _TypeAlias = GetDeletionStatusResponse  # noqa: Y015

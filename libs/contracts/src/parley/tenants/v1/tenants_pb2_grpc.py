@@ -27,6 +27,9 @@ if _version_not_supported:
 
 class TenantServiceStub:
     """TenantService owns sellers, their connected Pages, Page tokens, settings and listings.
+
+    Callers authenticate with `authorization: Bearer <token>`; each method names the callers it
+    accepts (PERMISSION_DENIED for the others).
     """
 
     def __init__(self, channel):
@@ -44,6 +47,16 @@ class TenantServiceStub:
                 '/parley.tenants.v1.TenantService/GetSeller',
                 request_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetSellerRequest.SerializeToString,
                 response_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetSellerResponse.FromString,
+                _registered_method=True)
+        self.PauseSeller = channel.unary_unary(
+                '/parley.tenants.v1.TenantService/PauseSeller',
+                request_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.PauseSellerRequest.SerializeToString,
+                response_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.PauseSellerResponse.FromString,
+                _registered_method=True)
+        self.ResumeSeller = channel.unary_unary(
+                '/parley.tenants.v1.TenantService/ResumeSeller',
+                request_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.ResumeSellerRequest.SerializeToString,
+                response_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.ResumeSellerResponse.FromString,
                 _registered_method=True)
         self.GetOnboardingUrl = channel.unary_unary(
                 '/parley.tenants.v1.TenantService/GetOnboardingUrl',
@@ -75,6 +88,16 @@ class TenantServiceStub:
                 request_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.ResumePageRequest.SerializeToString,
                 response_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.ResumePageResponse.FromString,
                 _registered_method=True)
+        self.SetKillSwitch = channel.unary_unary(
+                '/parley.tenants.v1.TenantService/SetKillSwitch',
+                request_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.SetKillSwitchRequest.SerializeToString,
+                response_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.SetKillSwitchResponse.FromString,
+                _registered_method=True)
+        self.GetKillSwitch = channel.unary_unary(
+                '/parley.tenants.v1.TenantService/GetKillSwitch',
+                request_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetKillSwitchRequest.SerializeToString,
+                response_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetKillSwitchResponse.FromString,
+                _registered_method=True)
         self.GetSellerSettings = channel.unary_unary(
                 '/parley.tenants.v1.TenantService/GetSellerSettings',
                 request_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetSellerSettingsRequest.SerializeToString,
@@ -95,10 +118,35 @@ class TenantServiceStub:
                 request_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetListingRequest.SerializeToString,
                 response_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetListingResponse.FromString,
                 _registered_method=True)
+        self.GetListingByRef = channel.unary_unary(
+                '/parley.tenants.v1.TenantService/GetListingByRef',
+                request_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetListingByRefRequest.SerializeToString,
+                response_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetListingByRefResponse.FromString,
+                _registered_method=True)
+        self.GetListingRules = channel.unary_unary(
+                '/parley.tenants.v1.TenantService/GetListingRules',
+                request_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetListingRulesRequest.SerializeToString,
+                response_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetListingRulesResponse.FromString,
+                _registered_method=True)
         self.ListListings = channel.unary_unary(
                 '/parley.tenants.v1.TenantService/ListListings',
                 request_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.ListListingsRequest.SerializeToString,
                 response_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.ListListingsResponse.FromString,
+                _registered_method=True)
+        self.UpdateListing = channel.unary_unary(
+                '/parley.tenants.v1.TenantService/UpdateListing',
+                request_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.UpdateListingRequest.SerializeToString,
+                response_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.UpdateListingResponse.FromString,
+                _registered_method=True)
+        self.MarkListingSold = channel.unary_unary(
+                '/parley.tenants.v1.TenantService/MarkListingSold',
+                request_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.MarkListingSoldRequest.SerializeToString,
+                response_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.MarkListingSoldResponse.FromString,
+                _registered_method=True)
+        self.DeleteListing = channel.unary_unary(
+                '/parley.tenants.v1.TenantService/DeleteListing',
+                request_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.DeleteListingRequest.SerializeToString,
+                response_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.DeleteListingResponse.FromString,
                 _registered_method=True)
         self.IssuePageToken = channel.unary_unary(
                 '/parley.tenants.v1.TenantService/IssuePageToken',
@@ -115,28 +163,51 @@ class TenantServiceStub:
                 request_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.DeleteUserDataRequest.SerializeToString,
                 response_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.DeleteUserDataResponse.FromString,
                 _registered_method=True)
+        self.GetDeletionStatus = channel.unary_unary(
+                '/parley.tenants.v1.TenantService/GetDeletionStatus',
+                request_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetDeletionStatusRequest.SerializeToString,
+                response_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetDeletionStatusResponse.FromString,
+                _registered_method=True)
 
 
 class TenantServiceServicer:
     """TenantService owns sellers, their connected Pages, Page tokens, settings and listings.
+
+    Callers authenticate with `authorization: Bearer <token>`; each method names the callers it
+    accepts (PERMISSION_DENIED for the others).
     """
 
     def CreateSeller(self, request, context):
-        """CreateSeller registers a seller.
+        """CreateSeller registers a seller. Callers: operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetSeller(self, request, context):
-        """GetSeller reads one seller.
+        """GetSeller reads one seller. Callers: gateway, negotiation, delivery, operator.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PauseSeller(self, request, context):
+        """PauseSeller stops the bot on every Page of a seller. Callers: operator.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResumeSeller(self, request, context):
+        """ResumeSeller restarts the Pages that PauseSeller stopped. Callers: operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetOnboardingUrl(self, request, context):
-        """GetOnboardingUrl gives the seller the Facebook login dialog URL with a signed, expiring state.
+        """GetOnboardingUrl gives the seller the Facebook login dialog URL with a signed, expiring,
+        single-use state. Callers: gateway, operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -144,83 +215,141 @@ class TenantServiceServicer:
 
     def CompleteOnboarding(self, request, context):
         """CompleteOnboarding exchanges the OAuth code and connects the seller's Pages.
+        Callers: gateway, operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetPage(self, request, context):
-        """GetPage reads a connected Page (never its token).
+        """GetPage reads a connected Page (never its token). Callers: gateway, negotiation, delivery,
+        operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListPages(self, request, context):
-        """ListPages lists a seller's Pages.
+        """ListPages lists a seller's Pages (every Page when seller_id is empty).
+        Callers: gateway, negotiation, delivery, operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def PausePage(self, request, context):
-        """PausePage stops the bot on a Page.
+        """PausePage stops the bot on a Page. Callers: operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ResumePage(self, request, context):
-        """ResumePage restarts the bot on a Page.
+        """ResumePage restarts the bot on a Page (not one that needs re-connection). Callers: operator.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetKillSwitch(self, request, context):
+        """SetKillSwitch stops (or restarts) the bot on every Page of the platform. Callers: operator.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetKillSwitch(self, request, context):
+        """GetKillSwitch reads the platform kill switch. Callers: gateway, negotiation, delivery,
+        operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetSellerSettings(self, request, context):
-        """GetSellerSettings reads the seller's rules.
+        """GetSellerSettings reads the seller's rules. Callers: negotiation, operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdateSellerSettings(self, request, context):
-        """UpdateSellerSettings changes the seller's rules.
+        """UpdateSellerSettings replaces the seller's rules (INVALID_ARGUMENT names the bad field).
+        Callers: operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CreateListing(self, request, context):
-        """CreateListing adds an item for sale.
+        """CreateListing adds an item for sale. Callers: operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetListing(self, request, context):
-        """GetListing reads one listing.
+        """GetListing reads one listing. Callers: negotiation, operator.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetListingByRef(self, request, context):
+        """GetListingByRef finds the listing an m.me ref points to. Callers: negotiation, operator.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetListingRules(self, request, context):
+        """GetListingRules gives the rules in force for a listing: the seller's settings with the
+        listing's overrides and prices applied. Callers: negotiation, operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListListings(self, request, context):
-        """ListListings lists the listings of a seller or Page.
+        """ListListings lists the listings of a seller or Page. Callers: negotiation, operator.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateListing(self, request, context):
+        """UpdateListing replaces a listing (optimistic concurrency on `version`). Callers: operator.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MarkListingSold(self, request, context):
+        """MarkListingSold marks a listing sold. Callers: operator.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteListing(self, request, context):
+        """DeleteListing removes a listing. Callers: operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def IssuePageToken(self, request, context):
-        """IssuePageToken gives the Page token to the delivery service, and only to it.
+        """IssuePageToken gives the Page token to the delivery service, and only to it; refuses
+        paused Pages, Pages needing re-connection and a platform stopped by the kill switch
+        (FAILED_PRECONDITION). Callers: delivery.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ReportTokenInvalid(self, request, context):
-        """ReportTokenInvalid marks a Page as needing re-connection (Graph error 190).
+        """ReportTokenInvalid marks a Page as needing re-connection (Graph error 190) and pauses it.
+        Callers: delivery, operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -228,6 +357,15 @@ class TenantServiceServicer:
 
     def DeleteUserData(self, request, context):
         """DeleteUserData starts deletion of a Facebook user's data (the data-deletion callback).
+        Callers: gateway, operator.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDeletionStatus(self, request, context):
+        """GetDeletionStatus reads a deletion request by its confirmation code.
+        Callers: gateway, operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -245,6 +383,16 @@ def add_TenantServiceServicer_to_server(servicer, server):
                     servicer.GetSeller,
                     request_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetSellerRequest.FromString,
                     response_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetSellerResponse.SerializeToString,
+            ),
+            'PauseSeller': grpc.unary_unary_rpc_method_handler(
+                    servicer.PauseSeller,
+                    request_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.PauseSellerRequest.FromString,
+                    response_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.PauseSellerResponse.SerializeToString,
+            ),
+            'ResumeSeller': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResumeSeller,
+                    request_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.ResumeSellerRequest.FromString,
+                    response_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.ResumeSellerResponse.SerializeToString,
             ),
             'GetOnboardingUrl': grpc.unary_unary_rpc_method_handler(
                     servicer.GetOnboardingUrl,
@@ -276,6 +424,16 @@ def add_TenantServiceServicer_to_server(servicer, server):
                     request_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.ResumePageRequest.FromString,
                     response_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.ResumePageResponse.SerializeToString,
             ),
+            'SetKillSwitch': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetKillSwitch,
+                    request_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.SetKillSwitchRequest.FromString,
+                    response_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.SetKillSwitchResponse.SerializeToString,
+            ),
+            'GetKillSwitch': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetKillSwitch,
+                    request_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetKillSwitchRequest.FromString,
+                    response_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetKillSwitchResponse.SerializeToString,
+            ),
             'GetSellerSettings': grpc.unary_unary_rpc_method_handler(
                     servicer.GetSellerSettings,
                     request_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetSellerSettingsRequest.FromString,
@@ -296,10 +454,35 @@ def add_TenantServiceServicer_to_server(servicer, server):
                     request_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetListingRequest.FromString,
                     response_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetListingResponse.SerializeToString,
             ),
+            'GetListingByRef': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetListingByRef,
+                    request_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetListingByRefRequest.FromString,
+                    response_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetListingByRefResponse.SerializeToString,
+            ),
+            'GetListingRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetListingRules,
+                    request_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetListingRulesRequest.FromString,
+                    response_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetListingRulesResponse.SerializeToString,
+            ),
             'ListListings': grpc.unary_unary_rpc_method_handler(
                     servicer.ListListings,
                     request_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.ListListingsRequest.FromString,
                     response_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.ListListingsResponse.SerializeToString,
+            ),
+            'UpdateListing': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateListing,
+                    request_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.UpdateListingRequest.FromString,
+                    response_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.UpdateListingResponse.SerializeToString,
+            ),
+            'MarkListingSold': grpc.unary_unary_rpc_method_handler(
+                    servicer.MarkListingSold,
+                    request_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.MarkListingSoldRequest.FromString,
+                    response_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.MarkListingSoldResponse.SerializeToString,
+            ),
+            'DeleteListing': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteListing,
+                    request_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.DeleteListingRequest.FromString,
+                    response_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.DeleteListingResponse.SerializeToString,
             ),
             'IssuePageToken': grpc.unary_unary_rpc_method_handler(
                     servicer.IssuePageToken,
@@ -316,6 +499,11 @@ def add_TenantServiceServicer_to_server(servicer, server):
                     request_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.DeleteUserDataRequest.FromString,
                     response_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.DeleteUserDataResponse.SerializeToString,
             ),
+            'GetDeletionStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDeletionStatus,
+                    request_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetDeletionStatusRequest.FromString,
+                    response_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetDeletionStatusResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'parley.tenants.v1.TenantService', rpc_method_handlers)
@@ -326,6 +514,9 @@ def add_TenantServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class TenantService:
     """TenantService owns sellers, their connected Pages, Page tokens, settings and listings.
+
+    Callers authenticate with `authorization: Bearer <token>`; each method names the callers it
+    accepts (PERMISSION_DENIED for the others).
     """
 
     @staticmethod
@@ -372,6 +563,60 @@ class TenantService:
             '/parley.tenants.v1.TenantService/GetSeller',
             parley_dot_tenants_dot_v1_dot_tenants__pb2.GetSellerRequest.SerializeToString,
             parley_dot_tenants_dot_v1_dot_tenants__pb2.GetSellerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PauseSeller(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.tenants.v1.TenantService/PauseSeller',
+            parley_dot_tenants_dot_v1_dot_tenants__pb2.PauseSellerRequest.SerializeToString,
+            parley_dot_tenants_dot_v1_dot_tenants__pb2.PauseSellerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResumeSeller(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.tenants.v1.TenantService/ResumeSeller',
+            parley_dot_tenants_dot_v1_dot_tenants__pb2.ResumeSellerRequest.SerializeToString,
+            parley_dot_tenants_dot_v1_dot_tenants__pb2.ResumeSellerResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -545,6 +790,60 @@ class TenantService:
             _registered_method=True)
 
     @staticmethod
+    def SetKillSwitch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.tenants.v1.TenantService/SetKillSwitch',
+            parley_dot_tenants_dot_v1_dot_tenants__pb2.SetKillSwitchRequest.SerializeToString,
+            parley_dot_tenants_dot_v1_dot_tenants__pb2.SetKillSwitchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetKillSwitch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.tenants.v1.TenantService/GetKillSwitch',
+            parley_dot_tenants_dot_v1_dot_tenants__pb2.GetKillSwitchRequest.SerializeToString,
+            parley_dot_tenants_dot_v1_dot_tenants__pb2.GetKillSwitchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def GetSellerSettings(request,
             target,
             options=(),
@@ -653,6 +952,60 @@ class TenantService:
             _registered_method=True)
 
     @staticmethod
+    def GetListingByRef(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.tenants.v1.TenantService/GetListingByRef',
+            parley_dot_tenants_dot_v1_dot_tenants__pb2.GetListingByRefRequest.SerializeToString,
+            parley_dot_tenants_dot_v1_dot_tenants__pb2.GetListingByRefResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetListingRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.tenants.v1.TenantService/GetListingRules',
+            parley_dot_tenants_dot_v1_dot_tenants__pb2.GetListingRulesRequest.SerializeToString,
+            parley_dot_tenants_dot_v1_dot_tenants__pb2.GetListingRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def ListListings(request,
             target,
             options=(),
@@ -669,6 +1022,87 @@ class TenantService:
             '/parley.tenants.v1.TenantService/ListListings',
             parley_dot_tenants_dot_v1_dot_tenants__pb2.ListListingsRequest.SerializeToString,
             parley_dot_tenants_dot_v1_dot_tenants__pb2.ListListingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateListing(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.tenants.v1.TenantService/UpdateListing',
+            parley_dot_tenants_dot_v1_dot_tenants__pb2.UpdateListingRequest.SerializeToString,
+            parley_dot_tenants_dot_v1_dot_tenants__pb2.UpdateListingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MarkListingSold(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.tenants.v1.TenantService/MarkListingSold',
+            parley_dot_tenants_dot_v1_dot_tenants__pb2.MarkListingSoldRequest.SerializeToString,
+            parley_dot_tenants_dot_v1_dot_tenants__pb2.MarkListingSoldResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteListing(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.tenants.v1.TenantService/DeleteListing',
+            parley_dot_tenants_dot_v1_dot_tenants__pb2.DeleteListingRequest.SerializeToString,
+            parley_dot_tenants_dot_v1_dot_tenants__pb2.DeleteListingResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -750,6 +1184,33 @@ class TenantService:
             '/parley.tenants.v1.TenantService/DeleteUserData',
             parley_dot_tenants_dot_v1_dot_tenants__pb2.DeleteUserDataRequest.SerializeToString,
             parley_dot_tenants_dot_v1_dot_tenants__pb2.DeleteUserDataResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDeletionStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.tenants.v1.TenantService/GetDeletionStatus',
+            parley_dot_tenants_dot_v1_dot_tenants__pb2.GetDeletionStatusRequest.SerializeToString,
+            parley_dot_tenants_dot_v1_dot_tenants__pb2.GetDeletionStatusResponse.FromString,
             options,
             channel_credentials,
             insecure,

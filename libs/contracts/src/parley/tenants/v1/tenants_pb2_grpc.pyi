@@ -27,85 +27,183 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class TenantServiceStub:
-    """TenantService owns sellers, their connected Pages, Page tokens, settings and listings."""
+    """TenantService owns sellers, their connected Pages, Page tokens, settings and listings.
+
+    Callers authenticate with `authorization: Bearer <token>`; each method names the callers it
+    accepts (PERMISSION_DENIED for the others).
+    """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> TenantServiceAsyncStub: ...
     CreateSeller: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.CreateSellerRequest, _tenants_pb2.CreateSellerResponse]
-    """CreateSeller registers a seller."""
+    """CreateSeller registers a seller. Callers: operator."""
     GetSeller: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.GetSellerRequest, _tenants_pb2.GetSellerResponse]
-    """GetSeller reads one seller."""
+    """GetSeller reads one seller. Callers: gateway, negotiation, delivery, operator."""
+    PauseSeller: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.PauseSellerRequest, _tenants_pb2.PauseSellerResponse]
+    """PauseSeller stops the bot on every Page of a seller. Callers: operator."""
+    ResumeSeller: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.ResumeSellerRequest, _tenants_pb2.ResumeSellerResponse]
+    """ResumeSeller restarts the Pages that PauseSeller stopped. Callers: operator."""
     GetOnboardingUrl: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.GetOnboardingUrlRequest, _tenants_pb2.GetOnboardingUrlResponse]
-    """GetOnboardingUrl gives the seller the Facebook login dialog URL with a signed, expiring state."""
+    """GetOnboardingUrl gives the seller the Facebook login dialog URL with a signed, expiring,
+    single-use state. Callers: gateway, operator.
+    """
     CompleteOnboarding: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.CompleteOnboardingRequest, _tenants_pb2.CompleteOnboardingResponse]
-    """CompleteOnboarding exchanges the OAuth code and connects the seller's Pages."""
+    """CompleteOnboarding exchanges the OAuth code and connects the seller's Pages.
+    Callers: gateway, operator.
+    """
     GetPage: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.GetPageRequest, _tenants_pb2.GetPageResponse]
-    """GetPage reads a connected Page (never its token)."""
+    """GetPage reads a connected Page (never its token). Callers: gateway, negotiation, delivery,
+    operator.
+    """
     ListPages: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.ListPagesRequest, _tenants_pb2.ListPagesResponse]
-    """ListPages lists a seller's Pages."""
+    """ListPages lists a seller's Pages (every Page when seller_id is empty).
+    Callers: gateway, negotiation, delivery, operator.
+    """
     PausePage: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.PausePageRequest, _tenants_pb2.PausePageResponse]
-    """PausePage stops the bot on a Page."""
+    """PausePage stops the bot on a Page. Callers: operator."""
     ResumePage: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.ResumePageRequest, _tenants_pb2.ResumePageResponse]
-    """ResumePage restarts the bot on a Page."""
+    """ResumePage restarts the bot on a Page (not one that needs re-connection). Callers: operator."""
+    SetKillSwitch: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.SetKillSwitchRequest, _tenants_pb2.SetKillSwitchResponse]
+    """SetKillSwitch stops (or restarts) the bot on every Page of the platform. Callers: operator."""
+    GetKillSwitch: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.GetKillSwitchRequest, _tenants_pb2.GetKillSwitchResponse]
+    """GetKillSwitch reads the platform kill switch. Callers: gateway, negotiation, delivery,
+    operator.
+    """
     GetSellerSettings: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.GetSellerSettingsRequest, _tenants_pb2.GetSellerSettingsResponse]
-    """GetSellerSettings reads the seller's rules."""
+    """GetSellerSettings reads the seller's rules. Callers: negotiation, operator."""
     UpdateSellerSettings: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.UpdateSellerSettingsRequest, _tenants_pb2.UpdateSellerSettingsResponse]
-    """UpdateSellerSettings changes the seller's rules."""
+    """UpdateSellerSettings replaces the seller's rules (INVALID_ARGUMENT names the bad field).
+    Callers: operator.
+    """
     CreateListing: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.CreateListingRequest, _tenants_pb2.CreateListingResponse]
-    """CreateListing adds an item for sale."""
+    """CreateListing adds an item for sale. Callers: operator."""
     GetListing: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.GetListingRequest, _tenants_pb2.GetListingResponse]
-    """GetListing reads one listing."""
+    """GetListing reads one listing. Callers: negotiation, operator."""
+    GetListingByRef: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.GetListingByRefRequest, _tenants_pb2.GetListingByRefResponse]
+    """GetListingByRef finds the listing an m.me ref points to. Callers: negotiation, operator."""
+    GetListingRules: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.GetListingRulesRequest, _tenants_pb2.GetListingRulesResponse]
+    """GetListingRules gives the rules in force for a listing: the seller's settings with the
+    listing's overrides and prices applied. Callers: negotiation, operator.
+    """
     ListListings: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.ListListingsRequest, _tenants_pb2.ListListingsResponse]
-    """ListListings lists the listings of a seller or Page."""
+    """ListListings lists the listings of a seller or Page. Callers: negotiation, operator."""
+    UpdateListing: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.UpdateListingRequest, _tenants_pb2.UpdateListingResponse]
+    """UpdateListing replaces a listing (optimistic concurrency on `version`). Callers: operator."""
+    MarkListingSold: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.MarkListingSoldRequest, _tenants_pb2.MarkListingSoldResponse]
+    """MarkListingSold marks a listing sold. Callers: operator."""
+    DeleteListing: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.DeleteListingRequest, _tenants_pb2.DeleteListingResponse]
+    """DeleteListing removes a listing. Callers: operator."""
     IssuePageToken: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.IssuePageTokenRequest, _tenants_pb2.IssuePageTokenResponse]
-    """IssuePageToken gives the Page token to the delivery service, and only to it."""
+    """IssuePageToken gives the Page token to the delivery service, and only to it; refuses
+    paused Pages, Pages needing re-connection and a platform stopped by the kill switch
+    (FAILED_PRECONDITION). Callers: delivery.
+    """
     ReportTokenInvalid: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.ReportTokenInvalidRequest, _tenants_pb2.ReportTokenInvalidResponse]
-    """ReportTokenInvalid marks a Page as needing re-connection (Graph error 190)."""
+    """ReportTokenInvalid marks a Page as needing re-connection (Graph error 190) and pauses it.
+    Callers: delivery, operator.
+    """
     DeleteUserData: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.DeleteUserDataRequest, _tenants_pb2.DeleteUserDataResponse]
-    """DeleteUserData starts deletion of a Facebook user's data (the data-deletion callback)."""
+    """DeleteUserData starts deletion of a Facebook user's data (the data-deletion callback).
+    Callers: gateway, operator.
+    """
+    GetDeletionStatus: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.GetDeletionStatusRequest, _tenants_pb2.GetDeletionStatusResponse]
+    """GetDeletionStatus reads a deletion request by its confirmation code.
+    Callers: gateway, operator.
+    """
 
 @_typing.type_check_only
 class TenantServiceAsyncStub(TenantServiceStub):
-    """TenantService owns sellers, their connected Pages, Page tokens, settings and listings."""
+    """TenantService owns sellers, their connected Pages, Page tokens, settings and listings.
+
+    Callers authenticate with `authorization: Bearer <token>`; each method names the callers it
+    accepts (PERMISSION_DENIED for the others).
+    """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     CreateSeller: _aio.UnaryUnaryMultiCallable[_tenants_pb2.CreateSellerRequest, _tenants_pb2.CreateSellerResponse]  # type: ignore[assignment]
-    """CreateSeller registers a seller."""
+    """CreateSeller registers a seller. Callers: operator."""
     GetSeller: _aio.UnaryUnaryMultiCallable[_tenants_pb2.GetSellerRequest, _tenants_pb2.GetSellerResponse]  # type: ignore[assignment]
-    """GetSeller reads one seller."""
+    """GetSeller reads one seller. Callers: gateway, negotiation, delivery, operator."""
+    PauseSeller: _aio.UnaryUnaryMultiCallable[_tenants_pb2.PauseSellerRequest, _tenants_pb2.PauseSellerResponse]  # type: ignore[assignment]
+    """PauseSeller stops the bot on every Page of a seller. Callers: operator."""
+    ResumeSeller: _aio.UnaryUnaryMultiCallable[_tenants_pb2.ResumeSellerRequest, _tenants_pb2.ResumeSellerResponse]  # type: ignore[assignment]
+    """ResumeSeller restarts the Pages that PauseSeller stopped. Callers: operator."""
     GetOnboardingUrl: _aio.UnaryUnaryMultiCallable[_tenants_pb2.GetOnboardingUrlRequest, _tenants_pb2.GetOnboardingUrlResponse]  # type: ignore[assignment]
-    """GetOnboardingUrl gives the seller the Facebook login dialog URL with a signed, expiring state."""
+    """GetOnboardingUrl gives the seller the Facebook login dialog URL with a signed, expiring,
+    single-use state. Callers: gateway, operator.
+    """
     CompleteOnboarding: _aio.UnaryUnaryMultiCallable[_tenants_pb2.CompleteOnboardingRequest, _tenants_pb2.CompleteOnboardingResponse]  # type: ignore[assignment]
-    """CompleteOnboarding exchanges the OAuth code and connects the seller's Pages."""
+    """CompleteOnboarding exchanges the OAuth code and connects the seller's Pages.
+    Callers: gateway, operator.
+    """
     GetPage: _aio.UnaryUnaryMultiCallable[_tenants_pb2.GetPageRequest, _tenants_pb2.GetPageResponse]  # type: ignore[assignment]
-    """GetPage reads a connected Page (never its token)."""
+    """GetPage reads a connected Page (never its token). Callers: gateway, negotiation, delivery,
+    operator.
+    """
     ListPages: _aio.UnaryUnaryMultiCallable[_tenants_pb2.ListPagesRequest, _tenants_pb2.ListPagesResponse]  # type: ignore[assignment]
-    """ListPages lists a seller's Pages."""
+    """ListPages lists a seller's Pages (every Page when seller_id is empty).
+    Callers: gateway, negotiation, delivery, operator.
+    """
     PausePage: _aio.UnaryUnaryMultiCallable[_tenants_pb2.PausePageRequest, _tenants_pb2.PausePageResponse]  # type: ignore[assignment]
-    """PausePage stops the bot on a Page."""
+    """PausePage stops the bot on a Page. Callers: operator."""
     ResumePage: _aio.UnaryUnaryMultiCallable[_tenants_pb2.ResumePageRequest, _tenants_pb2.ResumePageResponse]  # type: ignore[assignment]
-    """ResumePage restarts the bot on a Page."""
+    """ResumePage restarts the bot on a Page (not one that needs re-connection). Callers: operator."""
+    SetKillSwitch: _aio.UnaryUnaryMultiCallable[_tenants_pb2.SetKillSwitchRequest, _tenants_pb2.SetKillSwitchResponse]  # type: ignore[assignment]
+    """SetKillSwitch stops (or restarts) the bot on every Page of the platform. Callers: operator."""
+    GetKillSwitch: _aio.UnaryUnaryMultiCallable[_tenants_pb2.GetKillSwitchRequest, _tenants_pb2.GetKillSwitchResponse]  # type: ignore[assignment]
+    """GetKillSwitch reads the platform kill switch. Callers: gateway, negotiation, delivery,
+    operator.
+    """
     GetSellerSettings: _aio.UnaryUnaryMultiCallable[_tenants_pb2.GetSellerSettingsRequest, _tenants_pb2.GetSellerSettingsResponse]  # type: ignore[assignment]
-    """GetSellerSettings reads the seller's rules."""
+    """GetSellerSettings reads the seller's rules. Callers: negotiation, operator."""
     UpdateSellerSettings: _aio.UnaryUnaryMultiCallable[_tenants_pb2.UpdateSellerSettingsRequest, _tenants_pb2.UpdateSellerSettingsResponse]  # type: ignore[assignment]
-    """UpdateSellerSettings changes the seller's rules."""
+    """UpdateSellerSettings replaces the seller's rules (INVALID_ARGUMENT names the bad field).
+    Callers: operator.
+    """
     CreateListing: _aio.UnaryUnaryMultiCallable[_tenants_pb2.CreateListingRequest, _tenants_pb2.CreateListingResponse]  # type: ignore[assignment]
-    """CreateListing adds an item for sale."""
+    """CreateListing adds an item for sale. Callers: operator."""
     GetListing: _aio.UnaryUnaryMultiCallable[_tenants_pb2.GetListingRequest, _tenants_pb2.GetListingResponse]  # type: ignore[assignment]
-    """GetListing reads one listing."""
+    """GetListing reads one listing. Callers: negotiation, operator."""
+    GetListingByRef: _aio.UnaryUnaryMultiCallable[_tenants_pb2.GetListingByRefRequest, _tenants_pb2.GetListingByRefResponse]  # type: ignore[assignment]
+    """GetListingByRef finds the listing an m.me ref points to. Callers: negotiation, operator."""
+    GetListingRules: _aio.UnaryUnaryMultiCallable[_tenants_pb2.GetListingRulesRequest, _tenants_pb2.GetListingRulesResponse]  # type: ignore[assignment]
+    """GetListingRules gives the rules in force for a listing: the seller's settings with the
+    listing's overrides and prices applied. Callers: negotiation, operator.
+    """
     ListListings: _aio.UnaryUnaryMultiCallable[_tenants_pb2.ListListingsRequest, _tenants_pb2.ListListingsResponse]  # type: ignore[assignment]
-    """ListListings lists the listings of a seller or Page."""
+    """ListListings lists the listings of a seller or Page. Callers: negotiation, operator."""
+    UpdateListing: _aio.UnaryUnaryMultiCallable[_tenants_pb2.UpdateListingRequest, _tenants_pb2.UpdateListingResponse]  # type: ignore[assignment]
+    """UpdateListing replaces a listing (optimistic concurrency on `version`). Callers: operator."""
+    MarkListingSold: _aio.UnaryUnaryMultiCallable[_tenants_pb2.MarkListingSoldRequest, _tenants_pb2.MarkListingSoldResponse]  # type: ignore[assignment]
+    """MarkListingSold marks a listing sold. Callers: operator."""
+    DeleteListing: _aio.UnaryUnaryMultiCallable[_tenants_pb2.DeleteListingRequest, _tenants_pb2.DeleteListingResponse]  # type: ignore[assignment]
+    """DeleteListing removes a listing. Callers: operator."""
     IssuePageToken: _aio.UnaryUnaryMultiCallable[_tenants_pb2.IssuePageTokenRequest, _tenants_pb2.IssuePageTokenResponse]  # type: ignore[assignment]
-    """IssuePageToken gives the Page token to the delivery service, and only to it."""
+    """IssuePageToken gives the Page token to the delivery service, and only to it; refuses
+    paused Pages, Pages needing re-connection and a platform stopped by the kill switch
+    (FAILED_PRECONDITION). Callers: delivery.
+    """
     ReportTokenInvalid: _aio.UnaryUnaryMultiCallable[_tenants_pb2.ReportTokenInvalidRequest, _tenants_pb2.ReportTokenInvalidResponse]  # type: ignore[assignment]
-    """ReportTokenInvalid marks a Page as needing re-connection (Graph error 190)."""
+    """ReportTokenInvalid marks a Page as needing re-connection (Graph error 190) and pauses it.
+    Callers: delivery, operator.
+    """
     DeleteUserData: _aio.UnaryUnaryMultiCallable[_tenants_pb2.DeleteUserDataRequest, _tenants_pb2.DeleteUserDataResponse]  # type: ignore[assignment]
-    """DeleteUserData starts deletion of a Facebook user's data (the data-deletion callback)."""
+    """DeleteUserData starts deletion of a Facebook user's data (the data-deletion callback).
+    Callers: gateway, operator.
+    """
+    GetDeletionStatus: _aio.UnaryUnaryMultiCallable[_tenants_pb2.GetDeletionStatusRequest, _tenants_pb2.GetDeletionStatusResponse]  # type: ignore[assignment]
+    """GetDeletionStatus reads a deletion request by its confirmation code.
+    Callers: gateway, operator.
+    """
 
 class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
-    """TenantService owns sellers, their connected Pages, Page tokens, settings and listings."""
+    """TenantService owns sellers, their connected Pages, Page tokens, settings and listings.
+
+    Callers authenticate with `authorization: Bearer <token>`; each method names the callers it
+    accepts (PERMISSION_DENIED for the others).
+    """
 
     @_abc_1.abstractmethod
     def CreateSeller(
@@ -113,7 +211,7 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenants_pb2.CreateSellerRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenants_pb2.CreateSellerResponse, _abc.Awaitable[_tenants_pb2.CreateSellerResponse]]:
-        """CreateSeller registers a seller."""
+        """CreateSeller registers a seller. Callers: operator."""
 
     @_abc_1.abstractmethod
     def GetSeller(
@@ -121,7 +219,23 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenants_pb2.GetSellerRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenants_pb2.GetSellerResponse, _abc.Awaitable[_tenants_pb2.GetSellerResponse]]:
-        """GetSeller reads one seller."""
+        """GetSeller reads one seller. Callers: gateway, negotiation, delivery, operator."""
+
+    @_abc_1.abstractmethod
+    def PauseSeller(
+        self,
+        request: _tenants_pb2.PauseSellerRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenants_pb2.PauseSellerResponse, _abc.Awaitable[_tenants_pb2.PauseSellerResponse]]:
+        """PauseSeller stops the bot on every Page of a seller. Callers: operator."""
+
+    @_abc_1.abstractmethod
+    def ResumeSeller(
+        self,
+        request: _tenants_pb2.ResumeSellerRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenants_pb2.ResumeSellerResponse, _abc.Awaitable[_tenants_pb2.ResumeSellerResponse]]:
+        """ResumeSeller restarts the Pages that PauseSeller stopped. Callers: operator."""
 
     @_abc_1.abstractmethod
     def GetOnboardingUrl(
@@ -129,7 +243,9 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenants_pb2.GetOnboardingUrlRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenants_pb2.GetOnboardingUrlResponse, _abc.Awaitable[_tenants_pb2.GetOnboardingUrlResponse]]:
-        """GetOnboardingUrl gives the seller the Facebook login dialog URL with a signed, expiring state."""
+        """GetOnboardingUrl gives the seller the Facebook login dialog URL with a signed, expiring,
+        single-use state. Callers: gateway, operator.
+        """
 
     @_abc_1.abstractmethod
     def CompleteOnboarding(
@@ -137,7 +253,9 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenants_pb2.CompleteOnboardingRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenants_pb2.CompleteOnboardingResponse, _abc.Awaitable[_tenants_pb2.CompleteOnboardingResponse]]:
-        """CompleteOnboarding exchanges the OAuth code and connects the seller's Pages."""
+        """CompleteOnboarding exchanges the OAuth code and connects the seller's Pages.
+        Callers: gateway, operator.
+        """
 
     @_abc_1.abstractmethod
     def GetPage(
@@ -145,7 +263,9 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenants_pb2.GetPageRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenants_pb2.GetPageResponse, _abc.Awaitable[_tenants_pb2.GetPageResponse]]:
-        """GetPage reads a connected Page (never its token)."""
+        """GetPage reads a connected Page (never its token). Callers: gateway, negotiation, delivery,
+        operator.
+        """
 
     @_abc_1.abstractmethod
     def ListPages(
@@ -153,7 +273,9 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenants_pb2.ListPagesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenants_pb2.ListPagesResponse, _abc.Awaitable[_tenants_pb2.ListPagesResponse]]:
-        """ListPages lists a seller's Pages."""
+        """ListPages lists a seller's Pages (every Page when seller_id is empty).
+        Callers: gateway, negotiation, delivery, operator.
+        """
 
     @_abc_1.abstractmethod
     def PausePage(
@@ -161,7 +283,7 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenants_pb2.PausePageRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenants_pb2.PausePageResponse, _abc.Awaitable[_tenants_pb2.PausePageResponse]]:
-        """PausePage stops the bot on a Page."""
+        """PausePage stops the bot on a Page. Callers: operator."""
 
     @_abc_1.abstractmethod
     def ResumePage(
@@ -169,7 +291,25 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenants_pb2.ResumePageRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenants_pb2.ResumePageResponse, _abc.Awaitable[_tenants_pb2.ResumePageResponse]]:
-        """ResumePage restarts the bot on a Page."""
+        """ResumePage restarts the bot on a Page (not one that needs re-connection). Callers: operator."""
+
+    @_abc_1.abstractmethod
+    def SetKillSwitch(
+        self,
+        request: _tenants_pb2.SetKillSwitchRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenants_pb2.SetKillSwitchResponse, _abc.Awaitable[_tenants_pb2.SetKillSwitchResponse]]:
+        """SetKillSwitch stops (or restarts) the bot on every Page of the platform. Callers: operator."""
+
+    @_abc_1.abstractmethod
+    def GetKillSwitch(
+        self,
+        request: _tenants_pb2.GetKillSwitchRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenants_pb2.GetKillSwitchResponse, _abc.Awaitable[_tenants_pb2.GetKillSwitchResponse]]:
+        """GetKillSwitch reads the platform kill switch. Callers: gateway, negotiation, delivery,
+        operator.
+        """
 
     @_abc_1.abstractmethod
     def GetSellerSettings(
@@ -177,7 +317,7 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenants_pb2.GetSellerSettingsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenants_pb2.GetSellerSettingsResponse, _abc.Awaitable[_tenants_pb2.GetSellerSettingsResponse]]:
-        """GetSellerSettings reads the seller's rules."""
+        """GetSellerSettings reads the seller's rules. Callers: negotiation, operator."""
 
     @_abc_1.abstractmethod
     def UpdateSellerSettings(
@@ -185,7 +325,9 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenants_pb2.UpdateSellerSettingsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenants_pb2.UpdateSellerSettingsResponse, _abc.Awaitable[_tenants_pb2.UpdateSellerSettingsResponse]]:
-        """UpdateSellerSettings changes the seller's rules."""
+        """UpdateSellerSettings replaces the seller's rules (INVALID_ARGUMENT names the bad field).
+        Callers: operator.
+        """
 
     @_abc_1.abstractmethod
     def CreateListing(
@@ -193,7 +335,7 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenants_pb2.CreateListingRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenants_pb2.CreateListingResponse, _abc.Awaitable[_tenants_pb2.CreateListingResponse]]:
-        """CreateListing adds an item for sale."""
+        """CreateListing adds an item for sale. Callers: operator."""
 
     @_abc_1.abstractmethod
     def GetListing(
@@ -201,7 +343,25 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenants_pb2.GetListingRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenants_pb2.GetListingResponse, _abc.Awaitable[_tenants_pb2.GetListingResponse]]:
-        """GetListing reads one listing."""
+        """GetListing reads one listing. Callers: negotiation, operator."""
+
+    @_abc_1.abstractmethod
+    def GetListingByRef(
+        self,
+        request: _tenants_pb2.GetListingByRefRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenants_pb2.GetListingByRefResponse, _abc.Awaitable[_tenants_pb2.GetListingByRefResponse]]:
+        """GetListingByRef finds the listing an m.me ref points to. Callers: negotiation, operator."""
+
+    @_abc_1.abstractmethod
+    def GetListingRules(
+        self,
+        request: _tenants_pb2.GetListingRulesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenants_pb2.GetListingRulesResponse, _abc.Awaitable[_tenants_pb2.GetListingRulesResponse]]:
+        """GetListingRules gives the rules in force for a listing: the seller's settings with the
+        listing's overrides and prices applied. Callers: negotiation, operator.
+        """
 
     @_abc_1.abstractmethod
     def ListListings(
@@ -209,7 +369,31 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenants_pb2.ListListingsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenants_pb2.ListListingsResponse, _abc.Awaitable[_tenants_pb2.ListListingsResponse]]:
-        """ListListings lists the listings of a seller or Page."""
+        """ListListings lists the listings of a seller or Page. Callers: negotiation, operator."""
+
+    @_abc_1.abstractmethod
+    def UpdateListing(
+        self,
+        request: _tenants_pb2.UpdateListingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenants_pb2.UpdateListingResponse, _abc.Awaitable[_tenants_pb2.UpdateListingResponse]]:
+        """UpdateListing replaces a listing (optimistic concurrency on `version`). Callers: operator."""
+
+    @_abc_1.abstractmethod
+    def MarkListingSold(
+        self,
+        request: _tenants_pb2.MarkListingSoldRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenants_pb2.MarkListingSoldResponse, _abc.Awaitable[_tenants_pb2.MarkListingSoldResponse]]:
+        """MarkListingSold marks a listing sold. Callers: operator."""
+
+    @_abc_1.abstractmethod
+    def DeleteListing(
+        self,
+        request: _tenants_pb2.DeleteListingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenants_pb2.DeleteListingResponse, _abc.Awaitable[_tenants_pb2.DeleteListingResponse]]:
+        """DeleteListing removes a listing. Callers: operator."""
 
     @_abc_1.abstractmethod
     def IssuePageToken(
@@ -217,7 +401,10 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenants_pb2.IssuePageTokenRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenants_pb2.IssuePageTokenResponse, _abc.Awaitable[_tenants_pb2.IssuePageTokenResponse]]:
-        """IssuePageToken gives the Page token to the delivery service, and only to it."""
+        """IssuePageToken gives the Page token to the delivery service, and only to it; refuses
+        paused Pages, Pages needing re-connection and a platform stopped by the kill switch
+        (FAILED_PRECONDITION). Callers: delivery.
+        """
 
     @_abc_1.abstractmethod
     def ReportTokenInvalid(
@@ -225,7 +412,9 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenants_pb2.ReportTokenInvalidRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenants_pb2.ReportTokenInvalidResponse, _abc.Awaitable[_tenants_pb2.ReportTokenInvalidResponse]]:
-        """ReportTokenInvalid marks a Page as needing re-connection (Graph error 190)."""
+        """ReportTokenInvalid marks a Page as needing re-connection (Graph error 190) and pauses it.
+        Callers: delivery, operator.
+        """
 
     @_abc_1.abstractmethod
     def DeleteUserData(
@@ -233,6 +422,18 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenants_pb2.DeleteUserDataRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenants_pb2.DeleteUserDataResponse, _abc.Awaitable[_tenants_pb2.DeleteUserDataResponse]]:
-        """DeleteUserData starts deletion of a Facebook user's data (the data-deletion callback)."""
+        """DeleteUserData starts deletion of a Facebook user's data (the data-deletion callback).
+        Callers: gateway, operator.
+        """
+
+    @_abc_1.abstractmethod
+    def GetDeletionStatus(
+        self,
+        request: _tenants_pb2.GetDeletionStatusRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenants_pb2.GetDeletionStatusResponse, _abc.Awaitable[_tenants_pb2.GetDeletionStatusResponse]]:
+        """GetDeletionStatus reads a deletion request by its confirmation code.
+        Callers: gateway, operator.
+        """
 
 def add_TenantServiceServicer_to_server(servicer: TenantServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

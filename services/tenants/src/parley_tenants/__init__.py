@@ -1,0 +1,1 @@
+"""Parley tenants: sellers, connected Pages, encrypted Page tokens, settings and listings."""

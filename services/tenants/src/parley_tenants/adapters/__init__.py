@@ -1,0 +1,1 @@
+"""PostgreSQL repositories, token encryption, Facebook calls, outbox events."""

@@ -1,0 +1,1 @@
+"""Pure model: values, validation, the OAuth state, events."""

@@ -1,0 +1,1 @@
+"""gRPC API, operator CLI commands, the token health loop."""

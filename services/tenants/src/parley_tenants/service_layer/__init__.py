@@ -1,0 +1,1 @@
+"""Handlers: each one a unit of work over the adapters."""

@@ -1,0 +1,118 @@
+"""Tenants configuration, read once from the environment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from parley_kit.graph import GraphConfig
+from parley_kit.secrets import Secret
+from parley_kit.settings import Env, SettingsError
+
+DEFAULT_GRAPH_URL = "http://127.0.0.1:8090"  # the Messenger emulator of `make run`
+
+
+def parse_callers(raw: str) -> dict[str, Secret]:
+    """`name=token,name=token` -> {name: token}; ValueError on a malformed entry."""
+    callers: dict[str, Secret] = {}
+    for entry in filter(None, (part.strip() for part in raw.split(","))):
+        name, sep, token = (part.strip() for part in entry.partition("="))
+        if not sep or not name or len(token) < 16:
+            raise ValueError("use name=token pairs, comma-separated, tokens of 16+ characters")
+        if name in callers or Secret(token) in callers.values():
+            raise ValueError(f"caller {name!r} is listed twice or reuses another's token")
+        callers[name] = Secret(token)
+    return callers
+
+
+def _callers(raw: str, auth_disabled: bool) -> dict[str, Secret]:
+    try:
+        callers = parse_callers(raw)
+    except ValueError as exc:
+        raise SettingsError(f"invalid configuration:\n  PARLEY_TENANTS_CALLERS: {exc}") from None
+    if auth_disabled and callers:
+        raise SettingsError(
+            "invalid configuration:\n  PARLEY_TENANTS_CALLERS is set but "
+            "PARLEY_TENANTS_AUTH_DISABLED=true: choose one"
+        )
+    if not auth_disabled and not callers:
+        raise SettingsError(
+            "invalid configuration:\n  PARLEY_TENANTS_CALLERS is required "
+            "(or PARLEY_TENANTS_AUTH_DISABLED=true for a local run)"
+        )
+    return callers
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """What the direct database commands need (migrate, rotate-keys)."""
+
+    database_url: Secret
+    schema: str
+    log_level: str
+
+    @classmethod
+    def read(cls, env: Env) -> DatabaseSettings:
+        """PARLEY_DATABASE_URL, PARLEY_TENANTS_SCHEMA, PARLEY_LOG_LEVEL."""
+        return cls(
+            database_url=env.secret("PARLEY_DATABASE_URL"),
+            schema=env.text("PARLEY_TENANTS_SCHEMA", "tenants"),
+            log_level=env.text("PARLEY_LOG_LEVEL", "INFO"),
+        )
+
+
+@dataclass(frozen=True)
+class TenantsSettings:
+    """Everything `parley tenants serve` reads from the environment."""
+
+    db: DatabaseSettings
+    graph: GraphConfig
+    dialog_url: str
+    nats_url: str
+    encryption_keys: tuple[Secret, ...]
+    host: str
+    port: int
+    callers: Mapping[str, Secret]
+    auth_disabled: bool
+    public_url: str
+    state_secret: Secret
+    state_ttl_s: int
+    token_check_interval_s: float
+    stream: str
+    subject_prefix: str
+    replicas: int
+    outbox_poll_s: float
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> TenantsSettings:
+        """Read and validate; raises SettingsError naming every missing or malformed variable."""
+        env = Env(environ)
+        raw_callers = env.secret("PARLEY_TENANTS_CALLERS", Secret(""))
+        auth_disabled = env.flag("PARLEY_TENANTS_AUTH_DISABLED", False)
+        settings = cls(
+            callers={},
+            auth_disabled=auth_disabled,
+            db=DatabaseSettings.read(env),
+            graph=GraphConfig.from_env(env, default_url=DEFAULT_GRAPH_URL),
+            dialog_url=env.text("FACEBOOK_DIALOG_URL", ""),
+            nats_url=env.url("PARLEY_NATS_URL", schemes=("nats", "tls")),
+            encryption_keys=tuple(Secret(key) for key in env.csv("PARLEY_ENCRYPTION_KEYS")),
+            host=env.text("PARLEY_TENANTS_HOST", "127.0.0.1"),
+            port=env.integer("PARLEY_TENANTS_PORT", 50051, low=0, high=65535),
+            public_url=env.url(
+                "PARLEY_PUBLIC_URL", "http://127.0.0.1:8080", schemes=("http", "https")
+            ).rstrip("/"),
+            state_secret=env.secret("PARLEY_STATE_SECRET", Secret("")),
+            state_ttl_s=env.integer("PARLEY_OAUTH_STATE_TTL_S", 600, low=60, high=3600),
+            token_check_interval_s=env.decimal("PARLEY_TOKEN_CHECK_INTERVAL_S", 3600.0, low=0.0),
+            stream=env.text("PARLEY_TENANTS_STREAM", "PARLEY_TENANTS"),
+            subject_prefix=env.text("PARLEY_TENANTS_SUBJECT_PREFIX", "parley.tenants"),
+            replicas=env.integer("PARLEY_NATS_REPLICAS", 1, low=1, high=5),
+            outbox_poll_s=env.decimal("PARLEY_OUTBOX_POLL_S", 0.5, low=0.01, high=60.0),
+        )
+        env.check()
+        return replace(settings, callers=_callers(raw_callers.reveal(), auth_disabled))
+
+    def caller_tokens(self) -> dict[str, str]:
+        """token -> caller name, as CallerAuthInterceptor takes it."""
+        return {token.reveal(): name for name, token in self.callers.items()}
