@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from parley_gateway.adapters.publisher import JetStreamEventPublisher
+from parley_gateway.adapters.tenants import TenantsClient
 from parley_gateway.entrypoints.http import GatewayApp, WebhookConfig, create_app
 from parley_gateway.metrics import GatewayMetrics
 from parley_gateway.settings import GatewaySettings
@@ -32,6 +33,9 @@ def build_app(settings: GatewaySettings, metrics: GatewayMetrics | None = None) 
         settings.publish_timeout_s,
     )
 
+    token = settings.tenants_token.reveal() or None
+    tenants = TenantsClient(settings.tenants_address, token)
+
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
         publisher.start()
@@ -39,13 +43,14 @@ def build_app(settings: GatewaySettings, metrics: GatewayMetrics | None = None) 
             yield
         finally:
             await publisher.close()
+            await tenants.close()
 
     config = WebhookConfig(
         app_secret=settings.app_secret.reveal().encode(),
         verify_token=settings.verify_token.reveal().encode(),
         max_body_bytes=settings.max_body_bytes,
     )
-    return create_app(config, publisher, metrics or GatewayMetrics(), lifespan())
+    return create_app(config, publisher, metrics or GatewayMetrics(), lifespan(), tenants)
 
 
 def app_from_env() -> GatewayApp:

@@ -26,6 +26,8 @@ class GatewaySettings:
     max_age_s: float
     replicas: int
     log_level: str
+    tenants_address: str
+    tenants_token: Secret
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> GatewaySettings:
@@ -47,6 +49,8 @@ class GatewaySettings:
             max_age_s=env.decimal("PARLEY_INBOUND_MAX_AGE_S", 7 * 86400.0, low=60.0),
             replicas=env.integer("PARLEY_NATS_REPLICAS", 1, low=1, high=5),
             log_level=env.text("PARLEY_LOG_LEVEL", "INFO"),
+            tenants_address=env.text("PARLEY_TENANTS_ADDR", "127.0.0.1:50051"),
+            tenants_token=env.secret("PARLEY_TENANTS_TOKEN", Secret("")),
         )
         env.check()
         return settings

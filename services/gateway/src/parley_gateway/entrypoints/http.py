@@ -24,6 +24,7 @@ from parley.events.v1.trace_pb2 import TraceContext
 from parley_gateway.adapters.publisher import BusUnavailable, EventPublisher
 from parley_gateway.domain.envelope import Envelope, read_envelope
 from parley_gateway.domain.signature import SignatureCheck, SignatureChecker
+from parley_gateway.entrypoints.seller_pages import SellerPages, Tenants
 from parley_gateway.entrypoints.translate import UnusableItem, to_event
 from parley_gateway.metrics import GatewayMetrics
 from parley_kit import tracing
@@ -214,6 +215,7 @@ def create_app(
     publisher: EventPublisher,
     metrics: GatewayMetrics,
     lifespan: contextlib.AbstractAsyncContextManager[None] | None = None,
+    tenants: Tenants | None = None,
 ) -> GatewayApp:
     """The gateway application; `lifespan` starts and stops what the publisher needs."""
     webhook = WebhookEndpoint(config, publisher, metrics)
@@ -243,6 +245,13 @@ def create_app(
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", prometheus, methods=["GET"]),
     ]
+    if tenants is not None:
+        seller = SellerPages(tenants, config.app_secret)
+        routes += [
+            Route("/oauth/callback", seller.oauth_callback, methods=["GET"]),
+            Route("/facebook/data-deletion", seller.data_deletion, methods=["POST"]),
+            Route("/deletion/{code}", seller.deletion_status, methods=["GET"]),
+        ]
     return GatewayApp(webhook, Starlette(routes=routes, lifespan=run))
 
 
