@@ -10,7 +10,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 PROTO_OUT := libs/contracts/src
-MYPY_PACKAGES := parley_kit parley_devstack parley_testkit parley_emulator parley_cli parley_gateway
+MYPY_PACKAGES := parley_kit parley_devstack parley_testkit parley_emulator parley_cli parley_gateway parley_tenants
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
@@ -64,13 +64,22 @@ run: install ## run the whole mesh locally with the Messenger emulator; Ctrl-C s
 gateway: install ## run the gateway alone (needs PARLEY_NATS_URL)
 	$(BIN)/parley gateway serve
 
+.PHONY: tenants
+tenants: install ## run the tenants gRPC service alone (needs its settings, see README)
+	$(BIN)/parley tenants serve
+
+.PHONY: migrate
+migrate: install ## apply every service's database migrations (PARLEY_DATABASE_URL)
+	$(BIN)/parley tenants migrate
+
 .PHONY: emulator
 emulator: install ## run the Messenger emulator alone
 	$(BIN)/parley emulator serve
 
 .PHONY: bench
-bench: install ## benchmarks: gateway against a bare Starlette app, emulator Send API rate
+bench: install ## benchmarks: gateway vs a bare Starlette app, tenants reads, emulator Send API
 	$(BIN)/python -m parley_devstack.bench
+	$(BIN)/python -m parley_devstack.bench_tenants
 	$(BIN)/python -m parley_emulator.bench
 
 .PHONY: clean

@@ -40,7 +40,7 @@ class Mesh:
 
 @pytest.fixture
 def mesh(tmp_path: Path, database_url: str, nats_url: str) -> Iterator[Mesh]:
-    gateway_port, emulator_port = free_port(), free_port()
+    gateway_port, emulator_port, tenants_port = free_port(), free_port(), free_port()
     env = {**os.environ, "PARLEY_DATABASE_URL": database_url, "PARLEY_NATS_URL": nats_url}
     process = subprocess.Popen(
         [
@@ -53,16 +53,19 @@ def mesh(tmp_path: Path, database_url: str, nats_url: str) -> Iterator[Mesh]:
             str(gateway_port),
             "--emulator-port",
             str(emulator_port),
+            "--tenants-port",
+            str(tenants_port),
         ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    lines = _read_until(process, "Talk to the Page as a buyer:", timeout=60)
+    lines = _read_until(process, "Talk to the Page as a buyer:", timeout=90)
     command = _read_until(process, "emulator chat", timeout=5)[-1].split()
     page_id, buyer = command[command.index("--page") + 1], command[command.index("--psid") + 1]
     assert any(f"127.0.0.1:{gateway_port}" in line for line in lines)
+    assert any("connected through Facebook login" in line for line in lines)
     yield Mesh(
         process,
         f"http://127.0.0.1:{gateway_port}",
@@ -124,6 +127,14 @@ async def test_a_buyer_message_is_verified_and_stored(mesh: Mesh, nats_url: str)
         assert event.trace_context.traceparent.startswith("00-")
         metrics = (await http.get(f"{mesh.gateway}/metrics")).text
         assert 'parley_gateway_webhook_requests_total{outcome="verified"} 1.0' in metrics
+
+
+async def test_the_demo_page_was_connected_through_oauth(mesh: Mesh) -> None:
+    async with httpx.AsyncClient(timeout=10) as http:
+        pages = (await http.get(f"{mesh.emulator}/_emulator/pages")).json()["data"]
+    (page,) = [p for p in pages if p["id"] == mesh.page_id]
+    (fields,) = page["subscriptions"].values()
+    assert {"messages", "messaging_postbacks", "standby", "messaging_handovers"} <= set(fields)
 
 
 def test_ctrl_c_stops_every_process(mesh: Mesh) -> None:

@@ -8,13 +8,17 @@ their JSON logs go to files under the data folder so this terminal stays readabl
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
+import secrets
+import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +27,7 @@ from typing import IO, Any
 from parley_devstack.stack import LocalStack, sigterm_as_keyboard_interrupt
 
 PARLEY = str(Path(sys.executable).parent / "parley")
+DEMO_REF = "corolla-2015"
 
 
 @dataclass
@@ -110,17 +115,69 @@ def start_emulator(mesh: Mesh, port: int, data: Path) -> tuple[str, dict[str, An
     return url, apps[0]
 
 
+def dev_secrets(data: Path) -> dict[str, str]:
+    """Keys and caller tokens for local runs, made once and kept under the data folder (a new
+    encryption key each run would leave the stored Page tokens unreadable)."""
+    path = data / "dev-secrets.json"
+    if path.exists():
+        loaded: dict[str, str] = json.loads(path.read_text())
+        return loaded
+    made = {
+        "encryption_key": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        **{f"{caller}_token": secrets.token_urlsafe(24) for caller in CALLERS},
+    }
+    path.write_text(json.dumps(made, indent=2))
+    path.chmod(0o600)
+    return made
+
+
+CALLERS = ("gateway", "operator", "delivery", "negotiation")
+
+
+def facebook_env(app: dict[str, Any], emulator: str) -> dict[str, str]:
+    """The Facebook app settings every service reads, pointing at the emulator."""
+    return {
+        "FACEBOOK_APP_ID": str(app["id"]),
+        "FACEBOOK_APP_SECRET": str(app["secret"]),
+        "FACEBOOK_GRAPH_URL": emulator,
+    }
+
+
+def start_tenants(
+    mesh: Mesh, ports: Ports, facebook: dict[str, str], stack: LocalStack, keys: dict[str, str]
+) -> dict[str, str]:
+    """Migrate, then serve tenants; returns the environment its clients need."""
+    callers = ",".join(f"{caller}={keys[caller + '_token']}" for caller in CALLERS)
+    env = {
+        **stack.env,
+        **facebook,
+        "PARLEY_ENCRYPTION_KEYS": keys["encryption_key"],
+        "PARLEY_TENANTS_PORT": str(ports.tenants),
+        "PARLEY_TENANTS_CALLERS": callers,
+        "PARLEY_PUBLIC_URL": f"http://127.0.0.1:{ports.gateway}",
+    }
+    with open(mesh.logs / "tenants-migrate.log", "ab") as log:
+        subprocess.run(
+            [PARLEY, "tenants", "migrate"],
+            env={**os.environ, **env},
+            check=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    child = mesh.start("tenants", ["tenants", "serve"], env)
+    wait_for_port(ports.tenants, child)
+    return {"PARLEY_TENANTS_ADDR": f"127.0.0.1:{ports.tenants}"}
+
+
 def start_gateway(
-    mesh: Mesh, port: int, app: dict[str, Any], emulator: str, stack: LocalStack
+    mesh: Mesh, port: int, app: dict[str, Any], facebook: dict[str, str], env: dict[str, str]
 ) -> str:
     """The gateway, with the demo app's secret and verify token."""
     url = f"http://127.0.0.1:{port}"
     env = {
-        **stack.env,
-        "FACEBOOK_APP_ID": str(app["id"]),
-        "FACEBOOK_APP_SECRET": str(app["secret"]),
+        **env,
+        **facebook,
         "FACEBOOK_VERIFY_TOKEN": str(app["verify_token"]),
-        "FACEBOOK_GRAPH_URL": emulator,
         "PARLEY_GATEWAY_PORT": str(port),
     }
     child = mesh.start("gateway", ["gateway", "serve"], env)
@@ -128,7 +185,57 @@ def start_gateway(
     return url
 
 
-def summary(stack: LocalStack, emulator: str, gateway: str, logs: Path) -> str:
+def onboard_demo_seller(tenants_env: dict[str, str], operator_token: str) -> str:
+    """Seed the demo seller and listing, then connect the emulator's demo Page the way a seller
+    would: open the connect link, log in at the (emulated) Facebook dialog, land on the
+    gateway's /oauth/callback. Returns that page's text."""
+    env = {**os.environ, **tenants_env, "PARLEY_TENANTS_TOKEN": operator_token}
+    seeded = _retry(
+        lambda: subprocess.run(
+            [PARLEY, "tenants", "seed-demo"], env=env, check=True, capture_output=True, text=True
+        )
+    )
+    link = json.loads(seeded.stdout)["url"]
+    with urllib.request.urlopen(link, timeout=20) as response:  # follows the dialog's redirect
+        page: str = response.read().decode()
+    if "Pages connected" not in page:
+        raise SystemExit(f"onboarding the demo seller failed:\n{page[:2000]}")
+    return page
+
+
+def _retry(
+    call: Callable[[], subprocess.CompletedProcess[str]],
+) -> subprocess.CompletedProcess[str]:
+    for _ in range(40):
+        try:
+            return call()
+        except subprocess.CalledProcessError:
+            time.sleep(0.25)
+    return call()
+
+
+def wait_for_port(port: int, child: Child, timeout: float = 30.0) -> None:
+    """Wait until something listens on port; fail with the child's log if it dies first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and child.process.poll() is None:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    tail = child.log.read_text(errors="replace")[-2000:]
+    raise SystemExit(f"{child.name} is not listening on {port}; its log ends:\n{tail}")
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Where each piece listens."""
+
+    gateway: int
+    emulator: int
+    tenants: int
+
+
+def summary(stack: LocalStack, emulator: str, gateway: str, logs: Path, ports: Ports) -> str:
     """What runs where, and what to try first."""
     pages = http_json("GET", f"{emulator}/_emulator/pages")["data"]
     buyers = http_json("GET", f"{emulator}/_emulator/buyers")["data"]
@@ -137,13 +244,18 @@ def summary(stack: LocalStack, emulator: str, gateway: str, logs: Path) -> str:
         "Parley is running (Ctrl-C stops everything):",
         f"  gateway            {gateway}   (webhooks at /webhook, /readyz, /metrics)",
         f"  Messenger emulator {emulator}   (Graph API and buyers; /_emulator/...)",
+        f"  tenants (gRPC)     127.0.0.1:{ports.tenants}",
         f"  PostgreSQL         {_public(stack.database_url)}",
         f"  NATS JetStream     {stack.nats_url}",
         f"  logs               {logs}/",
         "",
-        "Demo seller's Pages in the emulator (subscribed to the gateway):",
+        "Demo seller (demo-seller) connected through Facebook login (the emulator's dialog):",
     ]
     lines += [f"  {p['id']}  {p['name']}" for p in pages]
+    lines += [
+        f"  listing: 2015 Toyota Corolla, m.me link https://m.me/{p['id']}?ref={DEMO_REF}"
+        for p in pages[:1]
+    ]
     lines += ["Demo buyers:"]
     lines += [
         f"  {b['psid']}  {b['first_name']} {b['last_name']} -> {b['page_id']}" for b in buyers
@@ -154,6 +266,9 @@ def summary(stack: LocalStack, emulator: str, gateway: str, logs: Path) -> str:
             "Talk to the Page as a buyer:",
             f"  .venv/bin/parley emulator chat --page {buyers[0]['page_id']} "
             f"--psid {buyers[0]['psid']} --url {emulator}",
+            f"  (type /start {DEMO_REF} to open the thread as from the m.me link)",
+            "Operators: PARLEY_TENANTS_TOKEN from .local/dev-secrets.json (operator_token), then",
+            f"  PARLEY_TENANTS_ADDR=127.0.0.1:{ports.tenants} .venv/bin/parley tenants pages",
         ]
     lines += [
         "",
@@ -177,6 +292,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--emulator-port", type=int, default=int(os.environ.get("PARLEY_EMULATOR_PORT", "8090"))
     )
+    parser.add_argument(
+        "--tenants-port", type=int, default=int(os.environ.get("PARLEY_TENANTS_PORT", "50051"))
+    )
     args = parser.parse_args(argv)
     data = args.data_dir.absolute()
     logs = data / "logs"
@@ -186,14 +304,24 @@ def main(argv: list[str]) -> int:
         with sigterm_as_keyboard_interrupt(), ExitStack() as cleanup:
             stack = cleanup.enter_context(LocalStack(data))
             cleanup.callback(mesh.stop)
-            emulator, app = start_emulator(mesh, args.emulator_port, data)
-            gateway = start_gateway(mesh, args.gateway_port, app, emulator, stack)
+            ports = Ports(args.gateway_port, args.emulator_port, args.tenants_port)
+            keys = dev_secrets(data)
+            emulator, app = start_emulator(mesh, ports.emulator, data)
+            facebook = facebook_env(app, emulator)
+            tenants_env = start_tenants(mesh, ports, facebook, stack, keys)
+            gateway_env = {
+                **stack.env,
+                **tenants_env,
+                "PARLEY_TENANTS_TOKEN": keys["gateway_token"],
+            }
+            gateway = start_gateway(mesh, ports.gateway, app, facebook, gateway_env)
             http_json(
                 "PUT",
                 f"{emulator}/_emulator/apps/{app['id']}/webhook",
                 {"url": f"{gateway}/webhook", "verify": True},
             )
-            sys.stdout.write(summary(stack, emulator, gateway, logs) + "\n")
+            onboard_demo_seller(tenants_env, keys["operator_token"])
+            sys.stdout.write(summary(stack, emulator, gateway, logs, ports) + "\n")
             sys.stdout.flush()
             return _watch(mesh)
     except KeyboardInterrupt:
