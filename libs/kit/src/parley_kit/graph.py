@@ -30,6 +30,25 @@ Params = Mapping[str, str | int | float | bool]
 Token = str | Secret
 
 
+# Webhook fields a connected Page is subscribed to: MESSENGER.md's list, plus reactions and edits
+# (a reaction reopens the messaging window) and `feed` (Page comments, for private replies);
+# Meta delivers only subscribed fields.
+WEBHOOK_FIELDS = (
+    "messages",
+    "message_echoes",
+    "messaging_postbacks",
+    "messaging_referrals",
+    "message_deliveries",
+    "message_reads",
+    "message_reactions",
+    "message_edits",
+    "messaging_handovers",
+    "standby",
+    "messaging_policy_enforcement",
+    "feed",
+)
+
+
 class ErrorKind(StrEnum):
     """What a caller should do about a Graph error (MESSENGER.md, Send API errors)."""
 

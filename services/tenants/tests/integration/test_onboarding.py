@@ -13,8 +13,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from parley.events.v1 import tenants_pb2 as events
 from parley.tenants.v1 import tenants_pb2 as pb
 from parley_emulator.testing import PAGE_ID, PAGE_TOKEN, USER_ID
+from parley_kit.graph import WEBHOOK_FIELDS
 from parley_kit.logs import JsonFormatter
-from parley_tenants.adapters.facebook import SUBSCRIBED_FIELDS
 from parley_tenants.domain.oauth_state import decode_state, encode_state
 
 from .conftest import Service
@@ -37,7 +37,7 @@ async def test_a_seller_connects_a_page_through_the_login_dialog(
     [emulated] = [p for p in data if p["id"] == PAGE_ID]
     subscribed = emulated["subscriptions"]
     assert isinstance(subscribed, dict)
-    assert set(SUBSCRIBED_FIELDS) <= set(next(iter(subscribed.values())))
+    assert set(WEBHOOK_FIELDS) <= set(next(iter(subscribed.values())))
     seller = (await service.stub().GetSeller(pb.GetSellerRequest(seller_id=seller_id))).seller
     assert seller.facebook_user_id == USER_ID
     [(subject, payload, headers)] = await service.events("page_connected")

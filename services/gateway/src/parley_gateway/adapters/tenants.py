@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import grpc
 
@@ -10,6 +12,7 @@ from parley.tenants.v1 import tenants_pb2 as pb
 from parley.tenants.v1.tenants_pb2_grpc import TenantServiceStub
 from parley_kit.grpc_client import open_channel
 
+R = TypeVar("R")
 _REFUSALS = {
     grpc.StatusCode.INVALID_ARGUMENT,
     grpc.StatusCode.FAILED_PRECONDITION,
@@ -66,31 +69,30 @@ class TenantsClient:
     async def complete_onboarding(self, code: str, state: str) -> list[ConnectedPage]:
         """Exchange the OAuth code and connect the seller's Pages."""
         request = pb.CompleteOnboardingRequest(code=code, state=state)
-        try:
-            response = await self._stub.CompleteOnboarding(request, timeout=self._timeout)
-        except grpc.aio.AioRpcError as exc:
-            raise _translate(exc) from None
+        response = await _call(self._stub.CompleteOnboarding(request, timeout=self._timeout))
         return [ConnectedPage(page.page_id, page.name) for page in response.pages]
 
     async def delete_user_data(self, user_id: str) -> DeletionReceipt:
         """Start deleting everything of this Facebook user."""
         request = pb.DeleteUserDataRequest(user_id=user_id)
-        try:
-            response = await self._stub.DeleteUserData(request, timeout=self._timeout)
-        except grpc.aio.AioRpcError as exc:
-            raise _translate(exc) from None
+        response = await _call(self._stub.DeleteUserData(request, timeout=self._timeout))
         return DeletionReceipt(response.confirmation_code, response.status_url)
 
     async def deletion_status(self, confirmation_code: str) -> DeletionView:
         """Where a deletion request stands."""
         request = pb.GetDeletionStatusRequest(confirmation_code=confirmation_code)
-        try:
-            response = await self._stub.GetDeletionStatus(request, timeout=self._timeout)
-        except grpc.aio.AioRpcError as exc:
-            raise _translate(exc) from None
+        response = await _call(self._stub.GetDeletionStatus(request, timeout=self._timeout))
         deletion = response.deletion
         completed = deletion.status == pb.DELETION_STATUS_COMPLETED
         return DeletionView(deletion.confirmation_code, completed, tuple(deletion.progress))
+
+
+async def _call(call: Awaitable[R]) -> R:
+    """Await an RPC, turning its failure into Refused or Unavailable."""
+    try:
+        return await call
+    except grpc.aio.AioRpcError as exc:
+        raise _translate(exc) from None
 
 
 def _translate(exc: grpc.aio.AioRpcError) -> Exception:

@@ -5,23 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-from parley_kit.graph import GraphClient, GraphError
+from parley_kit.graph import WEBHOOK_FIELDS, GraphClient, GraphError
 from parley_kit.secrets import Secret
 from parley_tenants.domain.model import ConnectedPage
 
 SCOPES = ("pages_messaging", "pages_manage_metadata", "pages_show_list", "pages_read_engagement")
-# Webhook fields every connected Page is subscribed to (MESSENGER.md, Webhooks).
-SUBSCRIBED_FIELDS = (
-    "messages",
-    "message_echoes",
-    "messaging_postbacks",
-    "messaging_referrals",
-    "message_deliveries",
-    "message_reads",
-    "messaging_handovers",
-    "standby",
-    "messaging_policy_enforcement",
-)
 
 
 @dataclass(frozen=True)
@@ -109,7 +97,7 @@ class FacebookPlatform:
         await self._graph.post(
             f"/{page_id}/subscribed_apps",
             token=page_token,
-            params={"subscribed_fields": ",".join(SUBSCRIBED_FIELDS)},
+            params={"subscribed_fields": ",".join(WEBHOOK_FIELDS)},
         )
 
     async def check_token(self, page_token: str) -> TokenCheck:
