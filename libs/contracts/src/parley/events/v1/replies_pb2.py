@@ -26,23 +26,27 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from parley.events.v1 import trace_pb2 as parley_dot_events_dot_v1_dot_trace__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eparley/events/v1/replies.proto\x12\x10parley.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cparley/events/v1/trace.proto\"\xe0\x02\n\x0cReplyCommand\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07page_id\x18\x02 \x01(\t\x12\x14\n\x0crecipient_id\x18\x03 \x01(\t\x12\x12\n\ncomment_id\x18\x04 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x05 \x01(\t\x12\x1c\n\x14in_reply_to_event_id\x18\x06 \x01(\t\x12-\n\x06\x61uthor\x18\x07 \x01(\x0e\x32\x1d.parley.events.v1.ReplyAuthor\x12/\n\x07message\x18\x08 \x01(\x0b\x32\x1e.parley.events.v1.ReplyMessage\x12.\n\ndecided_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\rtrace_context\x18\n \x01(\x0b\x32\x1e.parley.events.v1.TraceContext\"\xe1\x01\n\x0cReplyMessage\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x33\n\rquick_replies\x18\x02 \x03(\x0b\x32\x1c.parley.events.v1.QuickReply\x12\x16\n\x0e\x61ttachment_url\x18\x03 \x01(\t\x12\x39\n\x0f\x61ttachment_kind\x18\x04 \x01(\x0e\x32 .parley.events.v1.AttachmentKind\x12)\n\x07\x62uttons\x18\x05 \x03(\x0b\x32\x18.parley.events.v1.Button\x12\x10\n\x08metadata\x18\x06 \x01(\t\",\n\nQuickReply\x12\r\n\x05title\x18\x01 \x01(\t\x12\x0f\n\x07payload\x18\x02 \x01(\t\"5\n\x06\x42utton\x12\r\n\x05title\x18\x01 \x01(\t\x12\x0f\n\x07payload\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t*Y\n\x0bReplyAuthor\x12\x1c\n\x18REPLY_AUTHOR_UNSPECIFIED\x10\x00\x12\x14\n\x10REPLY_AUTHOR_BOT\x10\x01\x12\x16\n\x12REPLY_AUTHOR_HUMAN\x10\x02*\x9c\x01\n\x0e\x41ttachmentKind\x12\x1f\n\x1b\x41TTACHMENT_KIND_UNSPECIFIED\x10\x00\x12\x19\n\x15\x41TTACHMENT_KIND_IMAGE\x10\x01\x12\x19\n\x15\x41TTACHMENT_KIND_AUDIO\x10\x02\x12\x19\n\x15\x41TTACHMENT_KIND_VIDEO\x10\x03\x12\x18\n\x14\x41TTACHMENT_KIND_FILE\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eparley/events/v1/replies.proto\x12\x10parley.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cparley/events/v1/trace.proto\"\xb6\x04\n\x0cReplyCommand\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07page_id\x18\x02 \x01(\t\x12\x14\n\x0crecipient_id\x18\x03 \x01(\t\x12\x12\n\ncomment_id\x18\x04 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x05 \x01(\t\x12\x1c\n\x14in_reply_to_event_id\x18\x06 \x01(\t\x12-\n\x06\x61uthor\x18\x07 \x01(\x0e\x32\x1d.parley.events.v1.ReplyAuthor\x12/\n\x07message\x18\x08 \x01(\x0b\x32\x1e.parley.events.v1.ReplyMessage\x12.\n\ndecided_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\rtrace_context\x18\n \x01(\x0b\x32\x1e.parley.events.v1.TraceContext\x12\x32\n\x0ein_reply_to_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tseller_id\x18\x0c \x01(\t\x12-\n\x06pacing\x18\r \x01(\x0e\x32\x1d.parley.events.v1.ReplyPacing\x12\x35\n\rthread_action\x18\x0e \x01(\x0e\x32\x1e.parley.events.v1.ThreadAction\x12\x15\n\rthread_reason\x18\x0f \x01(\t\x12\x10\n\x08language\x18\x10 \x01(\t\"\xe1\x01\n\x0cReplyMessage\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x33\n\rquick_replies\x18\x02 \x03(\x0b\x32\x1c.parley.events.v1.QuickReply\x12\x16\n\x0e\x61ttachment_url\x18\x03 \x01(\t\x12\x39\n\x0f\x61ttachment_kind\x18\x04 \x01(\x0e\x32 .parley.events.v1.AttachmentKind\x12)\n\x07\x62uttons\x18\x05 \x03(\x0b\x32\x18.parley.events.v1.Button\x12\x10\n\x08metadata\x18\x06 \x01(\t\",\n\nQuickReply\x12\r\n\x05title\x18\x01 \x01(\t\x12\x0f\n\x07payload\x18\x02 \x01(\t\"5\n\x06\x42utton\x12\r\n\x05title\x18\x01 \x01(\t\x12\x0f\n\x07payload\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t*]\n\x0bReplyPacing\x12\x1c\n\x18REPLY_PACING_UNSPECIFIED\x10\x00\x12\x16\n\x12REPLY_PACING_HUMAN\x10\x01\x12\x18\n\x14REPLY_PACING_INSTANT\x10\x02*k\n\x0cThreadAction\x12\x1d\n\x19THREAD_ACTION_UNSPECIFIED\x10\x00\x12\x1f\n\x1bTHREAD_ACTION_PASS_TO_INBOX\x10\x01\x12\x1b\n\x17THREAD_ACTION_TAKE_BACK\x10\x02*Y\n\x0bReplyAuthor\x12\x1c\n\x18REPLY_AUTHOR_UNSPECIFIED\x10\x00\x12\x14\n\x10REPLY_AUTHOR_BOT\x10\x01\x12\x16\n\x12REPLY_AUTHOR_HUMAN\x10\x02*\x9c\x01\n\x0e\x41ttachmentKind\x12\x1f\n\x1b\x41TTACHMENT_KIND_UNSPECIFIED\x10\x00\x12\x19\n\x15\x41TTACHMENT_KIND_IMAGE\x10\x01\x12\x19\n\x15\x41TTACHMENT_KIND_AUDIO\x10\x02\x12\x19\n\x15\x41TTACHMENT_KIND_VIDEO\x10\x03\x12\x18\n\x14\x41TTACHMENT_KIND_FILE\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'parley.events.v1.replies_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_REPLYAUTHOR']._serialized_start=799
-  _globals['_REPLYAUTHOR']._serialized_end=888
-  _globals['_ATTACHMENTKIND']._serialized_start=891
-  _globals['_ATTACHMENTKIND']._serialized_end=1047
+  _globals['_REPLYPACING']._serialized_start=1013
+  _globals['_REPLYPACING']._serialized_end=1106
+  _globals['_THREADACTION']._serialized_start=1108
+  _globals['_THREADACTION']._serialized_end=1215
+  _globals['_REPLYAUTHOR']._serialized_start=1217
+  _globals['_REPLYAUTHOR']._serialized_end=1306
+  _globals['_ATTACHMENTKIND']._serialized_start=1309
+  _globals['_ATTACHMENTKIND']._serialized_end=1465
   _globals['_REPLYCOMMAND']._serialized_start=116
-  _globals['_REPLYCOMMAND']._serialized_end=468
-  _globals['_REPLYMESSAGE']._serialized_start=471
-  _globals['_REPLYMESSAGE']._serialized_end=696
-  _globals['_QUICKREPLY']._serialized_start=698
-  _globals['_QUICKREPLY']._serialized_end=742
-  _globals['_BUTTON']._serialized_start=744
-  _globals['_BUTTON']._serialized_end=797
+  _globals['_REPLYCOMMAND']._serialized_end=682
+  _globals['_REPLYMESSAGE']._serialized_start=685
+  _globals['_REPLYMESSAGE']._serialized_end=910
+  _globals['_QUICKREPLY']._serialized_start=912
+  _globals['_QUICKREPLY']._serialized_end=956
+  _globals['_BUTTON']._serialized_start=958
+  _globals['_BUTTON']._serialized_end=1011
 # @@protoc_insertion_point(module_scope)

@@ -21,6 +21,48 @@ else:
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class _ReplyPacing:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ReplyPacingEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ReplyPacing.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    REPLY_PACING_UNSPECIFIED: _ReplyPacing.ValueType  # 0
+    REPLY_PACING_HUMAN: _ReplyPacing.ValueType  # 1
+    """typing_on, then a delay from the reply's length with jitter and a cap."""
+    REPLY_PACING_INSTANT: _ReplyPacing.ValueType  # 2
+
+class ReplyPacing(_ReplyPacing, metaclass=_ReplyPacingEnumTypeWrapper):
+    """ReplyPacing says how fast delivery sends a reply."""
+
+REPLY_PACING_UNSPECIFIED: ReplyPacing.ValueType  # 0
+REPLY_PACING_HUMAN: ReplyPacing.ValueType  # 1
+"""typing_on, then a delay from the reply's length with jitter and a cap."""
+REPLY_PACING_INSTANT: ReplyPacing.ValueType  # 2
+Global___ReplyPacing: _TypeAlias = ReplyPacing  # noqa: Y015
+
+class _ThreadAction:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ThreadActionEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ThreadAction.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    THREAD_ACTION_UNSPECIFIED: _ThreadAction.ValueType  # 0
+    THREAD_ACTION_PASS_TO_INBOX: _ThreadAction.ValueType  # 1
+    """pass_thread_control to the Page Inbox: a human answers from now on."""
+    THREAD_ACTION_TAKE_BACK: _ThreadAction.ValueType  # 2
+    """take_thread_control back: the bot answers again."""
+
+class ThreadAction(_ThreadAction, metaclass=_ThreadActionEnumTypeWrapper):
+    """ThreadAction moves the conversation's thread between Parley and the Page Inbox."""
+
+THREAD_ACTION_UNSPECIFIED: ThreadAction.ValueType  # 0
+THREAD_ACTION_PASS_TO_INBOX: ThreadAction.ValueType  # 1
+"""pass_thread_control to the Page Inbox: a human answers from now on."""
+THREAD_ACTION_TAKE_BACK: ThreadAction.ValueType  # 2
+"""take_thread_control back: the bot answers again."""
+Global___ThreadAction: _TypeAlias = ThreadAction  # noqa: Y015
+
 class _ReplyAuthor:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -80,6 +122,12 @@ class ReplyCommand(_message.Message):
     MESSAGE_FIELD_NUMBER: _builtins.int
     DECIDED_AT_FIELD_NUMBER: _builtins.int
     TRACE_CONTEXT_FIELD_NUMBER: _builtins.int
+    IN_REPLY_TO_AT_FIELD_NUMBER: _builtins.int
+    SELLER_ID_FIELD_NUMBER: _builtins.int
+    PACING_FIELD_NUMBER: _builtins.int
+    THREAD_ACTION_FIELD_NUMBER: _builtins.int
+    THREAD_REASON_FIELD_NUMBER: _builtins.int
+    LANGUAGE_FIELD_NUMBER: _builtins.int
     idempotency_key: _builtins.str
     """Unique per reply; a redelivered command with a known key is never sent again."""
     page_id: _builtins.str
@@ -93,12 +141,26 @@ class ReplyCommand(_message.Message):
     """The inbound event the reply answers; a newer one supersedes it."""
     author: Global___ReplyAuthor.ValueType
     """Who decided the reply."""
+    seller_id: _builtins.str
+    """The seller the Page belongs to."""
+    pacing: Global___ReplyPacing.ValueType
+    """Human-like pace (typing, a delay from the length) or at once, from the seller's settings."""
+    thread_action: Global___ThreadAction.ValueType
+    """What to do with the thread after the message (if any) is sent."""
+    thread_reason: _builtins.str
+    """Why the thread moves (shown to the seller in the Page Inbox), with thread_action."""
+    language: _builtins.str
+    """The buyer's language, for analytics and human agents."""
     @_builtins.property
     def message(self) -> Global___ReplyMessage: ...
     @_builtins.property
     def decided_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def trace_context(self) -> _trace_pb2.TraceContext: ...
+    @_builtins.property
+    def in_reply_to_at(self) -> _timestamp_pb2.Timestamp:
+        """When the answered inbound event happened; a buyer message after it supersedes the reply."""
+
     def __init__(
         self,
         *,
@@ -112,10 +174,16 @@ class ReplyCommand(_message.Message):
         message: Global___ReplyMessage | None = ...,
         decided_at: _timestamp_pb2.Timestamp | None = ...,
         trace_context: _trace_pb2.TraceContext | None = ...,
+        in_reply_to_at: _timestamp_pb2.Timestamp | None = ...,
+        seller_id: _builtins.str = ...,
+        pacing: Global___ReplyPacing.ValueType = ...,
+        thread_action: Global___ThreadAction.ValueType = ...,
+        thread_reason: _builtins.str = ...,
+        language: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["decided_at", b"decided_at", "message", b"message", "trace_context", b"trace_context"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["decided_at", b"decided_at", "in_reply_to_at", b"in_reply_to_at", "message", b"message", "trace_context", b"trace_context"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["author", b"author", "comment_id", b"comment_id", "conversation_id", b"conversation_id", "decided_at", b"decided_at", "idempotency_key", b"idempotency_key", "in_reply_to_event_id", b"in_reply_to_event_id", "message", b"message", "page_id", b"page_id", "recipient_id", b"recipient_id", "trace_context", b"trace_context"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["author", b"author", "comment_id", b"comment_id", "conversation_id", b"conversation_id", "decided_at", b"decided_at", "idempotency_key", b"idempotency_key", "in_reply_to_at", b"in_reply_to_at", "in_reply_to_event_id", b"in_reply_to_event_id", "language", b"language", "message", b"message", "pacing", b"pacing", "page_id", b"page_id", "recipient_id", b"recipient_id", "seller_id", b"seller_id", "thread_action", b"thread_action", "thread_reason", b"thread_reason", "trace_context", b"trace_context"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -123,7 +191,7 @@ Global___ReplyCommand: _TypeAlias = ReplyCommand  # noqa: Y015
 
 @_typing.final
 class ReplyMessage(_message.Message):
-    """ReplyMessage is the content of a reply."""
+    """ReplyMessage is the content of a reply; empty when the command only moves the thread."""
 
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -1,0 +1,1 @@
+"""Parley negotiation: decides what Parley says to each buyer, never below the seller's floor."""
