@@ -41,6 +41,14 @@ class FakeTenants(tenants_pb2_grpc.TenantServiceServicer):
         page = pb.Page(page_id="100200300400500", name="Dana's <Bikes>")
         return pb.CompleteOnboardingResponse(seller_id="s-1", pages=[page])
 
+    async def GetOnboardingUrl(  # noqa: N802
+        self, request: pb.GetOnboardingUrlRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetOnboardingUrlResponse:
+        require_caller("gateway")
+        if request.connect_link != "c1.good-link":
+            raise FailedPrecondition("link: expired; ask for a new connect link")
+        return pb.GetOnboardingUrlResponse(url="https://facebook.test/dialog/oauth?state=s1")
+
     async def DeleteUserData(  # noqa: N802
         self, request: pb.DeleteUserDataRequest, context: grpc.aio.ServicerContext
     ) -> pb.DeleteUserDataResponse:
@@ -108,6 +116,19 @@ async def test_connected_pages_are_listed_and_escaped(stack: Stack) -> None:
     assert "Pages connected" in response.text
     assert "Dana&#x27;s &lt;Bikes&gt;" in response.text
     assert "<Bikes>" not in response.text
+
+
+async def test_a_connect_link_leads_to_the_login_dialog(stack: Stack) -> None:
+    response = await stack.http.get(f"{stack.url}/connect/c1.good-link")
+    assert response.status_code == 302
+    assert response.headers["location"] == "https://facebook.test/dialog/oauth?state=s1"
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_an_expired_connect_link_says_so(stack: Stack) -> None:
+    response = await stack.http.get(f"{stack.url}/connect/c1.old-link")
+    assert response.status_code == 400
+    assert "link: expired" in response.text
 
 
 async def test_a_stale_state_shows_the_reason(stack: Stack) -> None:

@@ -69,6 +69,7 @@ def build_deps(
         public_url=settings.public_url,
         state_key=state_key(settings.state_secret.reveal(), settings.graph.app_secret.reveal()),
         state_ttl=timedelta(seconds=settings.state_ttl_s),
+        link_ttl=timedelta(seconds=settings.connect_link_ttl_s),
         clock=clock,
         subject_prefix=settings.subject_prefix,
     )

@@ -77,6 +77,7 @@ class TenantsSettings:
     public_url: str
     state_secret: Secret
     state_ttl_s: int
+    connect_link_ttl_s: int
     token_check_interval_s: float
     stream: str
     subject_prefix: str
@@ -104,6 +105,9 @@ class TenantsSettings:
             ).rstrip("/"),
             state_secret=env.secret("PARLEY_STATE_SECRET", Secret("")),
             state_ttl_s=env.integer("PARLEY_OAUTH_STATE_TTL_S", 600, low=60, high=3600),
+            connect_link_ttl_s=env.integer(
+                "PARLEY_CONNECT_LINK_TTL_S", 14 * 86400, low=3600, high=90 * 86400
+            ),
             token_check_interval_s=env.decimal("PARLEY_TOKEN_CHECK_INTERVAL_S", 3600.0, low=0.0),
             stream=env.text("PARLEY_TENANTS_STREAM", "PARLEY_TENANTS"),
             subject_prefix=env.text("PARLEY_TENANTS_SUBJECT_PREFIX", "parley.tenants"),

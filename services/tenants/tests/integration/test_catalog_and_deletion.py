@@ -46,14 +46,14 @@ async def test_settings_round_trip_and_reject_bad_fields_by_name(service: Servic
     assert list(current.languages) == ["en"] and current.reply_pace == pb.REPLY_PACE_HUMAN
     current.ClearField("languages")
     current.languages.extend(["th", "en"])
-    current.tone = "formal"
+    current.tone = "firm"
     current.reply_pace = pb.REPLY_PACE_INSTANT
     current.takeover_keywords.append("manager")
     current.viewing_availability.append(pb.ViewingSlot(weekday=6, start="10:00", end="14:00"))
     saved = (
         await stub.UpdateSellerSettings(pb.UpdateSellerSettingsRequest(settings=current))
     ).settings
-    assert (saved.language, saved.tone, saved.pacing_enabled) == ("th", "formal", False)
+    assert (saved.language, saved.tone, saved.pacing_enabled) == ("th", "firm", False)
     assert saved.version == current.version + 1
     read = await service.stub("negotiation").GetSellerSettings(
         pb.GetSellerSettingsRequest(seller_id=seller_id)
@@ -107,7 +107,7 @@ async def test_a_listing_is_found_by_ref_and_its_rules_merge_settings_and_overri
     await service.onboard(seller_id)
     stub = service.stub()
     item = listing(
-        seller_id, overrides=pb.RuleOverrides(tone="brief", extra_takeover_keywords=["lawyer"])
+        seller_id, overrides=pb.RuleOverrides(tone="flexible", extra_takeover_keywords=["lawyer"])
     )
     created = (await stub.CreateListing(pb.CreateListingRequest(listing=item))).listing
     assert (
@@ -123,7 +123,7 @@ async def test_a_listing_is_found_by_ref_and_its_rules_merge_settings_and_overri
             pb.GetListingRulesRequest(listing_id=created.listing_id)
         )
     ).rules
-    assert (rules.tone, rules.max_concessions, list(rules.languages)) == ("brief", 3, ["en"])
+    assert (rules.tone, rules.max_concessions, list(rules.languages)) == ("flexible", 3, ["en"])
     assert rules.floor_price == usd(7_600) and rules.auto_accept_price == usd(8_200)
     assert list(rules.takeover_keywords) == ["lawyer"]
     again = await refused_code(stub.CreateListing(pb.CreateListingRequest(listing=item)))
@@ -179,6 +179,9 @@ async def test_deleting_a_seller_s_facebook_data_removes_pages_tokens_and_listin
     event = events.UserDataDeletionRequested.FromString(payload)
     assert (event.facebook_user_id, list(event.page_ids)) == (USER_ID, [PAGE_ID])
     assert event.confirmation_code == started.confirmation_code
+    listed = await service.emulator_op("GET", "/pages")
+    [emulated] = [p for p in listed["data"] if p["id"] == PAGE_ID]  # type: ignore[union-attr]
+    assert not emulated["subscriptions"]  # type: ignore[index]
 
 
 async def test_deleting_an_unknown_user_still_tells_the_other_services(service: Service) -> None:

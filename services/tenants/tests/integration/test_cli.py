@@ -41,7 +41,7 @@ async def test_migrate_creates_the_schema_once(database_url: str, unique_id: str
         await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         await conn.close()
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
-    assert "applied 1 migration" in first.stderr and "up to date" in second.stderr
+    assert "applied 2 migration(s)" in first.stderr and "up to date" in second.stderr
     names = {row["table_name"] for row in tables}
     assert {"sellers", "pages", "oauth_states", "listings", "outbox", "platform_flags"} <= names
 

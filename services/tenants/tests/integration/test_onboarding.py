@@ -58,6 +58,27 @@ async def test_the_dialog_url_asks_for_the_messenger_scopes(service: Service) ->
     assert "redirect_uri=https%3A%2F%2Fparley.test%2Foauth%2Fcallback" in url
 
 
+async def test_a_connect_link_starts_onboarding_for_its_seller_only(service: Service) -> None:
+    seller_id = await service.create_seller()
+    answer = await service.stub().GetConnectLink(pb.GetConnectLinkRequest(seller_id=seller_id))
+    assert answer.url.startswith("https://parley.test/connect/c1.")
+    link = answer.url.rsplit("/", 1)[1]
+    gateway = service.stub("gateway")
+    for _ in range(2):  # a link may be followed again until it expires
+        url = (await gateway.GetOnboardingUrl(pb.GetOnboardingUrlRequest(connect_link=link))).url
+        assert "/dialog/oauth?" in url
+    other = await service.create_seller("Other Seller")
+    forged = link.replace(seller_id, other)
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await gateway.GetOnboardingUrl(pb.GetOnboardingUrlRequest(connect_link=forged))
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    with pytest.raises(grpc.aio.AioRpcError) as both:
+        await gateway.GetOnboardingUrl(
+            pb.GetOnboardingUrlRequest(seller_id=seller_id, connect_link=link)
+        )
+    assert both.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
 async def test_a_forged_state_is_refused_as_invalid(service: Service) -> None:
     seller_id = await service.create_seller()
     code, state = await service.login(seller_id)

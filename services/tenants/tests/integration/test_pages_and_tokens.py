@@ -14,6 +14,7 @@ from parley.tenants.v1.tenants_pb2_grpc import TenantServiceStub
 from parley_emulator.testing import PAGE_ID, PAGE_TOKEN
 from parley_kit.db import create_pool
 from parley_kit.grpc_client import open_channel
+from parley_tenants.adapters import pages_repo
 from parley_tenants.adapters.crypto import TokenCipher, key_id
 from parley_tenants.entrypoints.token_health import run_token_checks
 from parley_tenants.service_layer import pages
@@ -126,7 +127,12 @@ async def test_a_reported_invalid_token_pauses_the_page_and_asks_for_reconnectio
     assert error.code() is grpc.StatusCode.FAILED_PRECONDITION
     [(_, payload, _)] = await service.events("page_needs_reconnect")
     event = events.PageNeedsReconnect.FromString(payload)
-    assert event.reconnect_url == f"https://parley.test/onboarding/{seller_id}"
+    assert event.reconnect_url.startswith("https://parley.test/connect/c1.")
+    link = event.reconnect_url.rsplit("/", 1)[1]
+    dialog = await service.stub("gateway").GetOnboardingUrl(
+        pb.GetOnboardingUrlRequest(connect_link=link)
+    )
+    assert "/dialog/oauth?" in dialog.url
     await service.onboard(seller_id)
     assert await issue(service) == PAGE_TOKEN
 
@@ -137,6 +143,8 @@ async def test_a_revoked_token_is_found_by_the_health_check(service: Service) ->
         "valid": 1,
         "invalid": 0,
         "unknown": 0,
+        "subscribed": 0,
+        "skipped": 0,
     }
     checked = (await service.stub().GetPage(pb.GetPageRequest(page_id=PAGE_ID))).page
     assert checked.HasField("token_checked_at")
@@ -158,6 +166,35 @@ async def test_a_revoked_token_is_found_by_the_health_check(service: Service) ->
     assert headers["Nats-Msg-Id"] == event.event_id
 
 
+async def test_the_health_check_subscribes_pages_whose_subscription_failed(
+    service: Service,
+) -> None:
+    fault = {"kind": "5xx", "paths": ["subscribed_apps"], "count": 1}
+    await service.emulator_op("POST", "/faults", json=fault)
+    seller_id = await service.create_seller()
+    [page] = (await service.onboard(seller_id)).pages
+    assert not page.webhooks_subscribed
+    counts = await pages.check_tokens(service.tenants.deps)
+    assert (counts["valid"], counts["subscribed"]) == (1, 1)
+    page = (await service.stub().GetPage(pb.GetPageRequest(page_id=PAGE_ID))).page
+    assert page.webhooks_subscribed
+    listed = await service.emulator_op("GET", "/pages")
+    [emulated] = [p for p in listed["data"] if p["id"] == PAGE_ID]  # type: ignore[union-attr]
+    assert emulated["subscriptions"]  # type: ignore[index]
+
+
+async def test_only_one_replica_runs_a_health_round_at_a_time(service: Service) -> None:
+    await connected(service)
+    async with service.tenants.pool.acquire() as other_replica:
+        assert await pages_repo.try_lead(other_replica, "token-health")
+        try:
+            skipped = await pages.check_tokens(service.tenants.deps)
+        finally:
+            await pages_repo.stop_leading(other_replica, "token-health")
+    assert skipped["skipped"] == 1 and skipped["valid"] == 0
+    assert (await pages.check_tokens(service.tenants.deps))["valid"] == 1
+
+
 async def test_the_health_check_marks_nothing_when_facebook_cannot_answer(
     service: Service,
 ) -> None:
@@ -167,6 +204,8 @@ async def test_the_health_check_marks_nothing_when_facebook_cannot_answer(
         "valid": 0,
         "invalid": 0,
         "unknown": 1,
+        "subscribed": 0,
+        "skipped": 0,
     }
     page = (await service.stub().GetPage(pb.GetPageRequest(page_id=PAGE_ID))).page
     assert page.status == pb.PAGE_STATUS_ACTIVE

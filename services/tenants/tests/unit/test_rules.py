@@ -106,7 +106,7 @@ def test_the_demo_corolla_is_valid() -> None:
 
 def test_rules_take_the_seller_s_settings_when_nothing_is_overridden() -> None:
     rules = effective_rules(SETTINGS, COROLLA)
-    assert (rules.max_concessions, rules.tone, rules.languages) == (3, "friendly", ("en",))
+    assert (rules.max_concessions, rules.tone, rules.languages) == (3, "balanced", ("en",))
     assert rules.floor_minor == 760_000 and rules.available
 
 
@@ -116,7 +116,7 @@ def test_overrides_win_over_settings_and_keywords_add_up() -> None:
         max_concessions=2,
         status=ListingStatus.SOLD,
         overrides=RuleOverrides(
-            tone="brief",
+            tone="flexible",
             reply_pace=ReplyPace.INSTANT,
             languages=("th",),
             escrow_enabled=True,
@@ -124,7 +124,11 @@ def test_overrides_win_over_settings_and_keywords_add_up() -> None:
         ),
     )
     rules = effective_rules(SETTINGS, listing)
-    assert (rules.tone, rules.reply_pace, rules.languages) == ("brief", ReplyPace.INSTANT, ("th",))
+    assert (rules.tone, rules.reply_pace, rules.languages) == (
+        "flexible",
+        ReplyPace.INSTANT,
+        ("th",),
+    )
     assert rules.max_concessions == 2 and rules.escrow_enabled and not rules.available
     assert rules.takeover_keywords == ("manager", "lawyer")
     assert (

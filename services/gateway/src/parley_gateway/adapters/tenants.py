@@ -72,6 +72,12 @@ class TenantsClient:
         response = await _call(self._stub.CompleteOnboarding(request, timeout=self._timeout))
         return [ConnectedPage(page.page_id, page.name) for page in response.pages]
 
+    async def login_url(self, connect_link: str) -> str:
+        """The Facebook login dialog URL for the seller a signed connect link names."""
+        request = pb.GetOnboardingUrlRequest(connect_link=connect_link)
+        response = await _call(self._stub.GetOnboardingUrl(request, timeout=self._timeout))
+        return response.url
+
     async def delete_user_data(self, user_id: str) -> DeletionReceipt:
         """Start deleting everything of this Facebook user."""
         request = pb.DeleteUserDataRequest(user_id=user_id)

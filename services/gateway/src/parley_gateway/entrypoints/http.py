@@ -248,6 +248,7 @@ def create_app(
     if tenants is not None:
         seller = SellerPages(tenants, config.app_secret)
         routes += [
+            Route("/connect/{link}", seller.connect, methods=["GET"]),
             Route("/oauth/callback", seller.oauth_callback, methods=["GET"]),
             Route("/facebook/data-deletion", seller.data_deletion, methods=["POST"]),
             Route("/deletion/{code}", seller.deletion_status, methods=["GET"]),

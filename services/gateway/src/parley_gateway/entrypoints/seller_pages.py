@@ -9,7 +9,7 @@ from typing import Protocol
 from urllib.parse import parse_qs
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from parley_gateway.adapters.tenants import (
     ConnectedPage,
@@ -28,6 +28,8 @@ class Tenants(Protocol):
     """What the gateway needs from the tenants service."""
 
     async def complete_onboarding(self, code: str, state: str) -> list[ConnectedPage]: ...
+
+    async def login_url(self, connect_link: str) -> str: ...
 
     async def delete_user_data(self, user_id: str) -> DeletionReceipt: ...
 
@@ -53,6 +55,18 @@ class SellerPages:
     def __init__(self, tenants: Tenants, app_secret: bytes) -> None:
         self._tenants = tenants
         self._app_secret = app_secret
+
+    async def connect(self, request: Request) -> Response:
+        """A seller's signed connect (or reconnect) link: on to Facebook's login dialog."""
+        try:
+            url = await self._tenants.login_url(request.path_params["link"])
+        except Refused as exc:
+            text = f"<p>{html.escape(str(exc))}</p><p>Ask Parley for a new connect link.</p>"
+            return page("Link not valid", text, 400)
+        except Unavailable as exc:
+            log.error("connect link failed: %s", exc)
+            return page("Please try again", "<p>Parley could not start just now.</p>", 503)
+        return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
 
     async def oauth_callback(self, request: Request) -> Response:
         """Facebook redirects here after the login dialog with `code` and `state`."""

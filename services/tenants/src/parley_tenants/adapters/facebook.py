@@ -100,6 +100,10 @@ class FacebookPlatform:
             params={"subscribed_fields": ",".join(WEBHOOK_FIELDS)},
         )
 
+    async def unsubscribe(self, page_id: str, page_token: str) -> None:
+        """Stop the Page's webhooks to the app (the Page left Parley)."""
+        await self._graph.delete(f"/{page_id}/subscribed_apps", token=page_token)
+
     async def check_token(self, page_token: str) -> TokenCheck:
         """debug_token with the app token: valid, invalid (with the reason), or unknown."""
         try:

@@ -121,6 +121,24 @@ async def update_token_checked(conn: PoolConnection, *, page_id: str, now: datet
     await conn.execute("UPDATE pages SET token_checked_at = $2 WHERE page_id = $1", page_id, now)
 
 
+async def mark_subscribed(conn: PoolConnection, *, page_id: str) -> None:
+    """Record that the app is now subscribed to the Page's webhooks."""
+    await conn.execute("UPDATE pages SET webhooks_subscribed = true WHERE page_id = $1", page_id)
+
+
+async def try_lead(conn: PoolConnection, task: str) -> bool:
+    """Take the session lock that makes this replica the one running `task` in this schema."""
+    found = await conn.fetchval(
+        "SELECT pg_try_advisory_lock(hashtext(current_schema() || '.' || $1))", task
+    )
+    return bool(found)
+
+
+async def stop_leading(conn: PoolConnection, task: str) -> None:
+    """Release the lock `try_lead` took."""
+    await conn.execute("SELECT pg_advisory_unlock(hashtext(current_schema() || '.' || $1))", task)
+
+
 async def get_token(conn: PoolConnection, *, page_id: str) -> StoredToken | None:
     """A Page's encrypted token."""
     row = await conn.fetchrow(

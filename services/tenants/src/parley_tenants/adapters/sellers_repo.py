@@ -241,3 +241,8 @@ async def get_deletion(conn: PoolConnection, *, code: str) -> DeletionRequest | 
     """A deletion request by confirmation code."""
     row = await conn.fetchrow("SELECT * FROM deletion_requests WHERE confirmation_code = $1", code)
     return None if row is None else _deletion(row)
+
+
+async def purge_expired_states(conn: PoolConnection, now: datetime) -> None:
+    """Forget states past their expiry: their signed expiry refuses them anyway."""
+    await conn.execute("DELETE FROM oauth_states WHERE expires_at < $1", now)

@@ -88,7 +88,7 @@ class SellerSettings:
 
     seller_id: str
     languages: tuple[str, ...] = ("en",)
-    tone: str = "friendly"
+    tone: str = "balanced"
     reply_pace: ReplyPace = ReplyPace.HUMAN
     escrow_enabled: bool = False
     human_takeover_enabled: bool = True

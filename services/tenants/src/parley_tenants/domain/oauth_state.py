@@ -67,3 +67,40 @@ def state_key(explicit: str, app_secret: str) -> bytes:
     if explicit:
         return explicit.encode()
     return hmac.new(app_secret.encode(), b"parley.oauth-state.v1", hashlib.sha256).digest()
+
+
+# The link a seller follows to (re)connect their Pages: `c1.<seller>.<expires unix>.<signature>`.
+# It only starts onboarding (a fresh single-use state is made when it is followed), so it may be
+# used several times until it expires; its key is derived apart from the state's.
+LINK_VERSION = "c1"
+
+
+def _link_key(key: bytes) -> bytes:
+    return hmac.new(key, b"parley.connect-link.v1", hashlib.sha256).digest()
+
+
+def encode_connect_link(seller_id: str, expires_at: datetime, key: bytes) -> str:
+    """A signed token naming the seller, valid until `expires_at`."""
+    if not _PART.fullmatch(seller_id):
+        raise InvalidArgument("seller_id: not usable in a link")
+    body = f"{LINK_VERSION}.{seller_id}.{int(expires_at.timestamp())}"
+    return f"{body}.{_signature(_link_key(key), body)}"
+
+
+def decode_connect_link(text: str, key: bytes, now: datetime) -> str:
+    """The seller id of a connect link whose signature holds and which has not expired.
+
+    InvalidArgument when malformed or forged; FailedPrecondition when expired.
+    """
+    parts = text.split(".")
+    if len(parts) != 4 or parts[0] != LINK_VERSION or not all(_PART.fullmatch(p) for p in parts):
+        raise InvalidArgument("link: malformed; ask for a new connect link")
+    body, signature = text.rsplit(".", 1)
+    if not hmac.compare_digest(signature, _signature(_link_key(key), body)):
+        raise InvalidArgument("link: signature does not match (forged or altered)")
+    _, seller_id, expires = parts[:3]
+    if not expires.isdigit():
+        raise InvalidArgument("link: malformed expiry")
+    if now >= datetime.fromtimestamp(int(expires), UTC):
+        raise FailedPrecondition("link: expired; ask for a new connect link")
+    return seller_id

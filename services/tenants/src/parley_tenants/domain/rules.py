@@ -19,7 +19,8 @@ T = TypeVar("T")
 
 # Languages the negotiation engine parses and answers in.
 LANGUAGES = frozenset({"en", "th"})
-TONES = frozenset({"friendly", "formal", "brief"})
+# How the bot concedes: firm slowly, flexible faster.
+TONES = frozenset({"firm", "balanced", "flexible"})
 CONDITIONS = frozenset({"", "new", "used", "damaged"})
 MILEAGE_UNITS = frozenset({"km", "mi"})
 MAX_CONCESSIONS = 20

@@ -61,9 +61,16 @@ class TenantApi(tenants_pb2_grpc.TenantServiceServicer):
     @guarded
     async def GetOnboardingUrl(self, request: pb.GetOnboardingUrlRequest, context: Context) -> Any:
         url, expires = await onboarding.onboarding_url(
-            self._deps, seller_id=tr.required("seller_id", request.seller_id)
+            self._deps, seller_id=request.seller_id, connect_link=request.connect_link
         )
         return pb.GetOnboardingUrlResponse(url=url, state_expires_at=tr.timestamp(expires))
+
+    @guarded
+    async def GetConnectLink(self, request: pb.GetConnectLinkRequest, context: Context) -> Any:
+        url, expires = await onboarding.connect_link(
+            self._deps, seller_id=tr.required("seller_id", request.seller_id)
+        )
+        return pb.GetConnectLinkResponse(url=url, expires_at=tr.timestamp(expires))
 
     @guarded
     async def CompleteOnboarding(

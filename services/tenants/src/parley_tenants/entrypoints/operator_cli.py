@@ -46,7 +46,9 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("create-seller", help="register a seller")
     p.add_argument("--name", required=True)
     p.add_argument("--email", default="")
-    p = sub.add_parser("connect-link", help="the Facebook login link that connects Pages")
+    p = sub.add_parser("connect-link", help="the signed link a seller follows to connect Pages")
+    p.add_argument("--seller", required=True)
+    p = sub.add_parser("login-url", help="the Facebook login dialog URL itself (single use)")
     p.add_argument("--seller", required=True)
     p = sub.add_parser("pages", help="list Pages and their health")
     p.add_argument("--seller", default="")
@@ -106,6 +108,10 @@ async def _create_seller(stub: Stub, a: argparse.Namespace) -> Message:
 
 
 async def _connect_link(stub: Stub, a: argparse.Namespace) -> Message:
+    return await stub.GetConnectLink(pb.GetConnectLinkRequest(seller_id=a.seller))
+
+
+async def _login_url(stub: Stub, a: argparse.Namespace) -> Message:
     return await stub.GetOnboardingUrl(pb.GetOnboardingUrlRequest(seller_id=a.seller))
 
 
@@ -225,6 +231,7 @@ async def _ignore_existing(call: Awaitable[Message]) -> None:
 COMMANDS: dict[str, Command] = {
     "create-seller": _create_seller,
     "connect-link": _connect_link,
+    "login-url": _login_url,
     "pages": _pages,
     "settings": _settings,
     "add-listing": _add_listing,

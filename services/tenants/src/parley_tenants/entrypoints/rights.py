@@ -22,6 +22,7 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     "ResumeSeller": (OPERATOR,),
     "GetOnboardingUrl": (GATEWAY, OPERATOR),
     "CompleteOnboarding": (GATEWAY, OPERATOR),
+    "GetConnectLink": (GATEWAY, OPERATOR),
     "GetPage": READERS,
     "ListPages": READERS,
     "PausePage": (OPERATOR,),

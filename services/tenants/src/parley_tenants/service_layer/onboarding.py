@@ -10,16 +10,30 @@ from parley_kit.graph import GraphError
 from parley_tenants.adapters import pages_repo, sellers_repo
 from parley_tenants.domain.events import PageConnected
 from parley_tenants.domain.model import ConnectedPage, Page, SellerStatus
-from parley_tenants.domain.oauth_state import OAuthState, decode_state, encode_state, new_state
+from parley_tenants.domain.oauth_state import (
+    OAuthState,
+    decode_connect_link,
+    decode_state,
+    encode_state,
+    new_state,
+)
 from parley_tenants.service_layer.sellers import locked_seller
 from parley_tenants.service_layer.unit import Deps, Work, unit
 
 log = logging.getLogger(__name__)
 
 
-async def onboarding_url(deps: Deps, *, seller_id: str) -> tuple[str, datetime]:
-    """The login dialog URL for a seller, and when its state expires."""
+async def onboarding_url(
+    deps: Deps, *, seller_id: str = "", connect_link: str = ""
+) -> tuple[str, datetime]:
+    """The login dialog URL for a seller (named, or by a signed connect link), and when its
+    state expires."""
+    if bool(seller_id) == bool(connect_link):
+        raise InvalidArgument("seller_id: give either seller_id or connect_link")
+    if connect_link:
+        seller_id = decode_connect_link(connect_link, deps.state_key, deps.clock())
     async with unit(deps) as work:
+        await sellers_repo.purge_expired_states(work.conn, work.now)
         await locked_seller(work, seller_id)
         state = new_state(seller_id, work.now, deps.state_ttl)
         await sellers_repo.create_oauth_state(
@@ -27,6 +41,13 @@ async def onboarding_url(deps: Deps, *, seller_id: str) -> tuple[str, datetime]:
         )
     url = deps.facebook.login_url(deps.redirect_uri, encode_state(state, deps.state_key))
     return url, state.expires_at
+
+
+async def connect_link(deps: Deps, *, seller_id: str) -> tuple[str, datetime]:
+    """The seller's signed connect link, and when it expires."""
+    async with unit(deps) as work:
+        await locked_seller(work, seller_id)
+    return deps.connect_link(seller_id)
 
 
 async def complete_onboarding(deps: Deps, *, code: str, state: str) -> tuple[str, list[Page]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from parley_kit.errors import FailedPrecondition, NotFound
+from parley_kit.graph import GraphError
 from parley_tenants.adapters import pages_repo, sellers_repo
 from parley_tenants.domain.events import PageNeedsReconnect, PagePaused, PageResumed
 from parley_tenants.domain.model import KillSwitch, Page, PageStatus, SellerStatus
@@ -12,6 +13,7 @@ from parley_tenants.service_layer.sellers import set_page_status
 from parley_tenants.service_layer.unit import Deps, Work, unit
 
 log = logging.getLogger(__name__)
+_HEALTH_TASK = "token-health"
 
 
 async def get_page(deps: Deps, *, page_id: str) -> Page:
@@ -100,35 +102,60 @@ async def _needs_reconnect(work: Work, deps: Deps, page: Page, reason: str) -> P
 
 
 async def check_tokens(deps: Deps) -> dict[str, int]:
-    """Ask debug_token about every active Page's token; mark invalid ones. Counts by outcome."""
-    counts = {"valid": 0, "invalid": 0, "unknown": 0}
-    async with deps.pool.acquire() as conn:
-        pages = await pages_repo.list_pages(conn, status=PageStatus.ACTIVE)
-    for page in pages:
-        outcome = await _check_one(deps, page)
-        counts[outcome] += 1
+    """Ask debug_token about every active Page's token; mark invalid ones and subscribe the app
+    where an earlier subscription failed. Counts by outcome; only one replica runs a round at a
+    time (the others count it as skipped)."""
+    counts = {"valid": 0, "invalid": 0, "unknown": 0, "subscribed": 0, "skipped": 0}
+    async with deps.pool.acquire() as lead:
+        if not await pages_repo.try_lead(lead, _HEALTH_TASK):
+            counts["skipped"] = 1
+            return counts
+        try:
+            pages = await pages_repo.list_pages(lead, status=PageStatus.ACTIVE)
+            for page in pages:
+                for outcome in await _check_one(deps, page):
+                    counts[outcome] += 1
+        finally:
+            await pages_repo.stop_leading(lead, _HEALTH_TASK)
     return counts
 
 
-async def _check_one(deps: Deps, page: Page) -> str:
+async def _check_one(deps: Deps, page: Page) -> list[str]:
     async with deps.pool.acquire() as conn:
         stored = await pages_repo.get_token(conn, page_id=page.page_id)
     if stored is None:
-        return "unknown"
-    check = await deps.facebook.check_token(deps.cipher.decrypt(stored.ciphertext))
+        return ["unknown"]
+    token = deps.cipher.decrypt(stored.ciphertext)
+    check = await deps.facebook.check_token(token)
     if check.valid is None:
         log.warning("token of page %s could not be checked: %s", page.page_id, check.reason)
-        return "unknown"
+        return ["unknown"]
+    if check.valid:
+        return ["valid", *await _resubscribe(deps, page, token)]
     async with unit(deps) as work:
-        if check.valid:
-            await pages_repo.update_token_checked(work.conn, page_id=page.page_id, now=work.now)
-            return "valid"
         current = await _locked_page(work, page.page_id)
         if current.version != page.version:
-            return "unknown"  # re-connected or changed meanwhile: the next round looks again
+            return ["unknown"]  # re-connected or changed meanwhile: the next round looks again
         log.warning("token of page %s is invalid: %s", page.page_id, check.reason)
         await _needs_reconnect(work, deps, current, check.reason)
-        return "invalid"
+        return ["invalid"]
+
+
+async def _resubscribe(deps: Deps, page: Page, token: str) -> list[str]:
+    """Record the good check; subscribe the app again if onboarding could not."""
+    subscribed: list[str] = []
+    if not page.webhooks_subscribed:
+        try:
+            await deps.facebook.subscribe(page.page_id, token)
+        except GraphError as error:
+            log.warning("page %s is still not subscribed: %s", page.page_id, error)
+        else:
+            subscribed.append("subscribed")
+    async with unit(deps) as work:
+        await pages_repo.update_token_checked(work.conn, page_id=page.page_id, now=work.now)
+        if subscribed:
+            await pages_repo.mark_subscribed(work.conn, page_id=page.page_id)
+    return subscribed
 
 
 async def get_kill_switch(deps: Deps) -> KillSwitch:

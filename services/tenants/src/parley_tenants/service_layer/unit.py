@@ -12,6 +12,7 @@ from parley_tenants.adapters import events as outbox_events
 from parley_tenants.adapters.crypto import TokenCipher
 from parley_tenants.adapters.facebook import FacebookPlatform
 from parley_tenants.domain.events import Event
+from parley_tenants.domain.oauth_state import encode_connect_link
 
 
 def utcnow() -> datetime:
@@ -29,6 +30,7 @@ class Deps:
     public_url: str
     state_key: bytes
     state_ttl: timedelta = timedelta(minutes=10)
+    link_ttl: timedelta = timedelta(days=14)
     clock: Callable[[], datetime] = utcnow
     subject_prefix: str = outbox_events.SUBJECT_PREFIX
     # Called after a transaction that stored events commits (wakes the outbox relay).
@@ -39,9 +41,15 @@ class Deps:
         """Where Facebook sends the seller back: the gateway's OAuth callback."""
         return f"{self.public_url}/oauth/callback"
 
+    def connect_link(self, seller_id: str) -> tuple[str, datetime]:
+        """A signed link that starts onboarding for the seller until it expires, and when."""
+        expires = (self.clock() + self.link_ttl).replace(microsecond=0)
+        token = encode_connect_link(seller_id, expires, self.state_key)
+        return f"{self.public_url}/connect/{token}", expires
+
     def reconnect_url(self, seller_id: str) -> str:
-        """A lasting link that starts onboarding again (the gateway answers with the dialog)."""
-        return f"{self.public_url}/onboarding/{seller_id}"
+        """The connect link, for events and messages that tell a seller to reconnect."""
+        return self.connect_link(seller_id)[0]
 
 
 @dataclass

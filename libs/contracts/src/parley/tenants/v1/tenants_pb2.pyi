@@ -273,7 +273,7 @@ class SellerSettings(_message.Message):
     language: _builtins.str
     """The main IETF language tag of replies, for example "en" or "th" (the first of `languages`)."""
     tone: _builtins.str
-    """Tone of replies: friendly, formal or brief."""
+    """How the bot negotiates: firm (concedes slowly), balanced or flexible (concedes faster)."""
     pacing_enabled: _builtins.bool
     """Human-like pacing of replies (true when reply_pace is REPLY_PACE_HUMAN)."""
     time_zone: _builtins.str
@@ -877,6 +877,32 @@ class GetOnboardingUrlRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     SELLER_ID_FIELD_NUMBER: _builtins.int
+    CONNECT_LINK_FIELD_NUMBER: _builtins.int
+    seller_id: _builtins.str
+    """The seller to connect; or leave empty and give connect_link."""
+    connect_link: _builtins.str
+    """A signed connect link token (the last part of the /connect/<link> URL from GetConnectLink
+    or a PageNeedsReconnect event): tenants checks it and connects that link's seller.
+    """
+    def __init__(
+        self,
+        *,
+        seller_id: _builtins.str = ...,
+        connect_link: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["connect_link", b"connect_link", "seller_id", b"seller_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetOnboardingUrlRequest: _TypeAlias = GetOnboardingUrlRequest  # noqa: Y015
+
+@_typing.final
+class GetConnectLinkRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SELLER_ID_FIELD_NUMBER: _builtins.int
     seller_id: _builtins.str
     def __init__(
         self,
@@ -889,7 +915,31 @@ class GetOnboardingUrlRequest(_message.Message):
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-Global___GetOnboardingUrlRequest: _TypeAlias = GetOnboardingUrlRequest  # noqa: Y015
+Global___GetConnectLinkRequest: _TypeAlias = GetConnectLinkRequest  # noqa: Y015
+
+@_typing.final
+class GetConnectLinkResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    URL_FIELD_NUMBER: _builtins.int
+    EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    url: _builtins.str
+    """`<public url>/connect/<signed link>`: opens the Facebook login dialog for this seller."""
+    @_builtins.property
+    def expires_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        url: _builtins.str = ...,
+        expires_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["expires_at", b"expires_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["expires_at", b"expires_at", "url", b"url"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetConnectLinkResponse: _TypeAlias = GetConnectLinkResponse  # noqa: Y015
 
 @_typing.final
 class GetOnboardingUrlResponse(_message.Message):

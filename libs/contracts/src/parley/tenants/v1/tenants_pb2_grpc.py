@@ -68,6 +68,11 @@ class TenantServiceStub:
                 request_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.CompleteOnboardingRequest.SerializeToString,
                 response_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.CompleteOnboardingResponse.FromString,
                 _registered_method=True)
+        self.GetConnectLink = channel.unary_unary(
+                '/parley.tenants.v1.TenantService/GetConnectLink',
+                request_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetConnectLinkRequest.SerializeToString,
+                response_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetConnectLinkResponse.FromString,
+                _registered_method=True)
         self.GetPage = channel.unary_unary(
                 '/parley.tenants.v1.TenantService/GetPage',
                 request_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetPageRequest.SerializeToString,
@@ -215,6 +220,15 @@ class TenantServiceServicer:
 
     def CompleteOnboarding(self, request, context):
         """CompleteOnboarding exchanges the OAuth code and connects the seller's Pages.
+        Callers: gateway, operator.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetConnectLink(self, request, context):
+        """GetConnectLink gives a lasting, signed link a seller follows to connect or reconnect Pages
+        (sent to them by email or shown on the dashboard; it expires, see PARLEY_CONNECT_LINK_TTL_S).
         Callers: gateway, operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -403,6 +417,11 @@ def add_TenantServiceServicer_to_server(servicer, server):
                     servicer.CompleteOnboarding,
                     request_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.CompleteOnboardingRequest.FromString,
                     response_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.CompleteOnboardingResponse.SerializeToString,
+            ),
+            'GetConnectLink': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetConnectLink,
+                    request_deserializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetConnectLinkRequest.FromString,
+                    response_serializer=parley_dot_tenants_dot_v1_dot_tenants__pb2.GetConnectLinkResponse.SerializeToString,
             ),
             'GetPage': grpc.unary_unary_rpc_method_handler(
                     servicer.GetPage,
@@ -671,6 +690,33 @@ class TenantService:
             '/parley.tenants.v1.TenantService/CompleteOnboarding',
             parley_dot_tenants_dot_v1_dot_tenants__pb2.CompleteOnboardingRequest.SerializeToString,
             parley_dot_tenants_dot_v1_dot_tenants__pb2.CompleteOnboardingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetConnectLink(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.tenants.v1.TenantService/GetConnectLink',
+            parley_dot_tenants_dot_v1_dot_tenants__pb2.GetConnectLinkRequest.SerializeToString,
+            parley_dot_tenants_dot_v1_dot_tenants__pb2.GetConnectLinkResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -53,6 +53,11 @@ class TenantServiceStub:
     """CompleteOnboarding exchanges the OAuth code and connects the seller's Pages.
     Callers: gateway, operator.
     """
+    GetConnectLink: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.GetConnectLinkRequest, _tenants_pb2.GetConnectLinkResponse]
+    """GetConnectLink gives a lasting, signed link a seller follows to connect or reconnect Pages
+    (sent to them by email or shown on the dashboard; it expires, see PARLEY_CONNECT_LINK_TTL_S).
+    Callers: gateway, operator.
+    """
     GetPage: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.GetPageRequest, _tenants_pb2.GetPageResponse]
     """GetPage reads a connected Page (never its token). Callers: gateway, negotiation, delivery,
     operator.
@@ -136,6 +141,11 @@ class TenantServiceAsyncStub(TenantServiceStub):
     """
     CompleteOnboarding: _aio.UnaryUnaryMultiCallable[_tenants_pb2.CompleteOnboardingRequest, _tenants_pb2.CompleteOnboardingResponse]  # type: ignore[assignment]
     """CompleteOnboarding exchanges the OAuth code and connects the seller's Pages.
+    Callers: gateway, operator.
+    """
+    GetConnectLink: _aio.UnaryUnaryMultiCallable[_tenants_pb2.GetConnectLinkRequest, _tenants_pb2.GetConnectLinkResponse]  # type: ignore[assignment]
+    """GetConnectLink gives a lasting, signed link a seller follows to connect or reconnect Pages
+    (sent to them by email or shown on the dashboard; it expires, see PARLEY_CONNECT_LINK_TTL_S).
     Callers: gateway, operator.
     """
     GetPage: _aio.UnaryUnaryMultiCallable[_tenants_pb2.GetPageRequest, _tenants_pb2.GetPageResponse]  # type: ignore[assignment]
@@ -254,6 +264,17 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_tenants_pb2.CompleteOnboardingResponse, _abc.Awaitable[_tenants_pb2.CompleteOnboardingResponse]]:
         """CompleteOnboarding exchanges the OAuth code and connects the seller's Pages.
+        Callers: gateway, operator.
+        """
+
+    @_abc_1.abstractmethod
+    def GetConnectLink(
+        self,
+        request: _tenants_pb2.GetConnectLinkRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenants_pb2.GetConnectLinkResponse, _abc.Awaitable[_tenants_pb2.GetConnectLinkResponse]]:
+        """GetConnectLink gives a lasting, signed link a seller follows to connect or reconnect Pages
+        (sent to them by email or shown on the dashboard; it expires, see PARLEY_CONNECT_LINK_TTL_S).
         Callers: gateway, operator.
         """
 
