@@ -138,6 +138,36 @@ async def test_a_listing_is_found_by_ref_and_its_rules_merge_settings_and_overri
     assert list(available.listings) == []
 
 
+async def test_every_change_of_rules_is_announced_for_caches(service: Service) -> None:
+    seller_id = await service.create_seller()
+    stub = service.stub()
+    current = (
+        await stub.GetSellerSettings(pb.GetSellerSettingsRequest(seller_id=seller_id))
+    ).settings
+    current.tone = "flexible"
+    await stub.UpdateSellerSettings(pb.UpdateSellerSettingsRequest(settings=current))
+    created = (
+        await stub.CreateListing(pb.CreateListingRequest(listing=listing(seller_id)))
+    ).listing
+    created.title = "Toyota Corolla 2015, new tyres"
+    await stub.UpdateListing(pb.UpdateListingRequest(listing=created))
+    await stub.MarkListingSold(pb.MarkListingSoldRequest(listing_id=created.listing_id))
+    await stub.DeleteListing(pb.DeleteListingRequest(listing_id=created.listing_id))
+    changes = [
+        events.RulesChanged.FromString(payload)
+        for _, payload, _ in await service.events("rules_changed")
+    ]
+    mine = [(c.seller_id, c.listing_id, c.change) for c in changes if c.seller_id == seller_id]
+    lid = created.listing_id
+    assert mine == [
+        (seller_id, "", "settings"),
+        (seller_id, lid, "created"),
+        (seller_id, lid, "updated"),
+        (seller_id, lid, "sold"),
+        (seller_id, lid, "deleted"),
+    ]
+
+
 async def test_a_listing_update_needs_the_current_version(service: Service) -> None:
     seller_id = await service.create_seller()
     stub = service.stub()

@@ -14,6 +14,7 @@ from parley_tenants.domain.events import (
     PageNeedsReconnect,
     PagePaused,
     PageResumed,
+    RulesChanged,
     UserDataDeletionRequested,
 )
 
@@ -25,6 +26,7 @@ KINDS: dict[type[object], str] = {
     PagePaused: "page_paused",
     PageResumed: "page_resumed",
     UserDataDeletionRequested: "user_data_deletion_requested",
+    RulesChanged: "rules_changed",
 }
 
 
@@ -39,6 +41,7 @@ ProtoEvent = (
     | tenants_pb2.PagePaused
     | tenants_pb2.PageResumed
     | tenants_pb2.UserDataDeletionRequested
+    | tenants_pb2.RulesChanged
 )
 
 
@@ -84,6 +87,10 @@ def _body(event: Event) -> ProtoEvent:
                 confirmation_code=event.confirmation_code,
                 seller_ids=list(event.seller_ids),
                 page_ids=list(event.page_ids),
+            )
+        case RulesChanged():
+            return tenants_pb2.RulesChanged(
+                seller_id=event.seller_id, listing_id=event.listing_id, change=event.change
             )
 
 

@@ -52,4 +52,20 @@ class UserDataDeletionRequested:
     page_ids: tuple[str, ...]
 
 
-Event = PageConnected | PageNeedsReconnect | PagePaused | PageResumed | UserDataDeletionRequested
+@dataclass(frozen=True)
+class RulesChanged:
+    """A seller's settings (listing_id "") or one of their listings changed."""
+
+    seller_id: str
+    listing_id: str
+    change: str
+
+
+Event = (
+    PageConnected
+    | PageNeedsReconnect
+    | PagePaused
+    | PageResumed
+    | UserDataDeletionRequested
+    | RulesChanged
+)

@@ -9,6 +9,7 @@ import asyncpg
 
 from parley_kit.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from parley_tenants.adapters import listings_repo, pages_repo, sellers_repo
+from parley_tenants.domain.events import RulesChanged
 from parley_tenants.domain.model import Listing, ListingRules, ListingStatus, SellerSettings
 from parley_tenants.domain.rules import effective_rules, validate_listing, validate_settings
 from parley_tenants.service_layer.sellers import locked_seller
@@ -32,6 +33,8 @@ async def update_settings(deps: Deps, *, settings: SellerSettings) -> SellerSett
         updated = await sellers_repo.update_settings(
             work.conn, settings=settings, expected_version=settings.version or None
         )
+        if updated is not None:
+            work.emit(RulesChanged(settings.seller_id, "", "settings"))
     if updated is None:
         raise FailedPrecondition(
             f"settings changed since version {settings.version}; read them again"
@@ -50,6 +53,7 @@ async def create_listing(deps: Deps, *, listing: Listing) -> Listing:
                 await listings_repo.create_listing(work.conn, listing=listing)
         except asyncpg.UniqueViolationError:
             raise AlreadyExists(f"ref: {listing.ref!r} is used by another listing") from None
+        work.emit(RulesChanged(listing.seller_id, listing.listing_id, "created"))
         return await _read(work, listing.listing_id)
 
 
@@ -72,6 +76,7 @@ async def update_listing(deps: Deps, *, listing: Listing) -> Listing:
             raise FailedPrecondition(
                 f"listing changed since version {listing.version} (now {current.version})"
             )
+        work.emit(RulesChanged(listing.seller_id, listing.listing_id, "updated"))
         return await _read(work, listing.listing_id)
 
 
@@ -84,14 +89,17 @@ async def mark_sold(deps: Deps, *, listing_id: str) -> Listing:
             await listings_repo.update_listing(
                 work.conn, listing=sold, expected_version=current.version
             )
+            work.emit(RulesChanged(current.seller_id, listing_id, "sold"))
         return await _read(work, listing_id)
 
 
 async def delete_listing(deps: Deps, *, listing_id: str) -> None:
     """Remove a listing, or NotFound."""
     async with unit(deps) as work:
+        current = await _read(work, listing_id)
         if not await listings_repo.delete_listing(work.conn, listing_id=listing_id):
             raise NotFound(f"no listing {listing_id!r}")
+        work.emit(RulesChanged(current.seller_id, listing_id, "deleted"))
 
 
 async def get_listing(deps: Deps, *, listing_id: str) -> Listing:

@@ -230,3 +230,46 @@ class UserDataDeletionRequested(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___UserDataDeletionRequested: _TypeAlias = UserDataDeletionRequested  # noqa: Y015
+
+@_typing.final
+class RulesChanged(_message.Message):
+    """RulesChanged: a seller's settings or one of their listings changed (created, updated, sold,
+    deleted). Services that cache settings or listings drop what they hold of this seller (or of
+    this listing, when listing_id is set).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    SELLER_ID_FIELD_NUMBER: _builtins.int
+    LISTING_ID_FIELD_NUMBER: _builtins.int
+    CHANGE_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    TRACE_CONTEXT_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
+    seller_id: _builtins.str
+    listing_id: _builtins.str
+    """Set when one listing changed; empty when the seller's settings did."""
+    change: _builtins.str
+    """created, updated, sold, deleted, or settings."""
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def trace_context(self) -> _trace_pb2.TraceContext: ...
+    def __init__(
+        self,
+        *,
+        event_id: _builtins.str = ...,
+        seller_id: _builtins.str = ...,
+        listing_id: _builtins.str = ...,
+        change: _builtins.str = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        trace_context: _trace_pb2.TraceContext | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["occurred_at", b"occurred_at", "trace_context", b"trace_context"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["change", b"change", "event_id", b"event_id", "listing_id", b"listing_id", "occurred_at", b"occurred_at", "seller_id", b"seller_id", "trace_context", b"trace_context"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RulesChanged: _TypeAlias = RulesChanged  # noqa: Y015
