@@ -5,42 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from parley_kit.callers import read_callers, token_table
 from parley_kit.graph import GraphConfig
 from parley_kit.secrets import Secret
-from parley_kit.settings import Env, SettingsError
+from parley_kit.settings import Env
 
 DEFAULT_GRAPH_URL = "http://127.0.0.1:8090"  # the Messenger emulator of `make run`
-
-
-def parse_callers(raw: str) -> dict[str, Secret]:
-    """`name=token,name=token` -> {name: token}; ValueError on a malformed entry."""
-    callers: dict[str, Secret] = {}
-    for entry in filter(None, (part.strip() for part in raw.split(","))):
-        name, sep, token = (part.strip() for part in entry.partition("="))
-        if not sep or not name or len(token) < 16:
-            raise ValueError("use name=token pairs, comma-separated, tokens of 16+ characters")
-        if name in callers or Secret(token) in callers.values():
-            raise ValueError(f"caller {name!r} is listed twice or reuses another's token")
-        callers[name] = Secret(token)
-    return callers
-
-
-def _callers(raw: str, auth_disabled: bool) -> dict[str, Secret]:
-    try:
-        callers = parse_callers(raw)
-    except ValueError as exc:
-        raise SettingsError(f"invalid configuration:\n  PARLEY_TENANTS_CALLERS: {exc}") from None
-    if auth_disabled and callers:
-        raise SettingsError(
-            "invalid configuration:\n  PARLEY_TENANTS_CALLERS is set but "
-            "PARLEY_TENANTS_AUTH_DISABLED=true: choose one"
-        )
-    if not auth_disabled and not callers:
-        raise SettingsError(
-            "invalid configuration:\n  PARLEY_TENANTS_CALLERS is required "
-            "(or PARLEY_TENANTS_AUTH_DISABLED=true for a local run)"
-        )
-    return callers
 
 
 @dataclass(frozen=True)
@@ -115,8 +85,9 @@ class TenantsSettings:
             outbox_poll_s=env.decimal("PARLEY_OUTBOX_POLL_S", 0.5, low=0.01, high=60.0),
         )
         env.check()
-        return replace(settings, callers=_callers(raw_callers.reveal(), auth_disabled))
+        callers = read_callers(raw_callers.reveal(), auth_disabled=auth_disabled, service="TENANTS")
+        return replace(settings, callers=callers)
 
     def caller_tokens(self) -> dict[str, str]:
         """token -> caller name, as CallerAuthInterceptor takes it."""
-        return {token.reveal(): name for name, token in self.callers.items()}
+        return token_table(self.callers)

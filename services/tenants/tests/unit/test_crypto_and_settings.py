@@ -6,10 +6,11 @@ import pytest
 from cryptography.fernet import Fernet
 
 from parley.tenants.v1 import tenants_pb2
+from parley_kit.callers import parse_callers
 from parley_kit.settings import SettingsError
 from parley_tenants.adapters.crypto import TokenCipher, TokenDecryptionError, key_id
 from parley_tenants.entrypoints.rights import RIGHTS
-from parley_tenants.settings import TenantsSettings, parse_callers
+from parley_tenants.settings import TenantsSettings
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 BASE = {
