@@ -10,7 +10,8 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 PROTO_OUT := libs/contracts/src
-MYPY_PACKAGES := parley_kit parley_devstack parley_testkit parley_emulator parley_cli parley_gateway parley_tenants
+MYPY_PACKAGES := parley_kit parley_devstack parley_testkit parley_emulator parley_cli parley_gateway parley_tenants \
+	parley_negotiation
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
@@ -77,10 +78,12 @@ emulator: install ## run the Messenger emulator alone
 	$(BIN)/parley emulator serve
 
 .PHONY: bench
-bench: install ## benchmarks: gateway vs a bare Starlette app, tenants reads, emulator Send API
+bench: install ## benchmarks: gateway vs bare Starlette, tenants reads, emulator, negotiation
 	$(BIN)/python -m parley_devstack.bench
 	$(BIN)/python -m parley_devstack.bench_tenants
 	$(BIN)/python -m parley_emulator.bench
+	$(BIN)/python -m parley_negotiation.bench
+	$(BIN)/python -m parley_devstack.bench_negotiation
 
 .PHONY: clean
 clean: ## remove the virtualenv, tools and local data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -18,6 +19,10 @@ import nats
 import pytest
 
 from parley.events.v1.inbound_pb2 import InboundEvent
+from parley.events.v1.replies_pb2 import ReplyCommand
+from parley.negotiation.v1 import negotiation_pb2 as npb
+from parley.negotiation.v1.negotiation_pb2_grpc import NegotiationServiceStub
+from parley_kit.grpc_client import open_channel
 
 pytestmark = pytest.mark.e2e
 PARLEY = str(Path(sys.executable).parent / "parley")
@@ -36,11 +41,18 @@ class Mesh:
     emulator: str
     page_id: str
     buyer: str
+    negotiation: str
+    data: Path
+
+    def token(self, caller: str) -> str:
+        """A caller token `make run` keeps in the data folder."""
+        return str(json.loads((self.data / "dev-secrets.json").read_text())[f"{caller}_token"])
 
 
 @pytest.fixture
 def mesh(tmp_path: Path, database_url: str, nats_url: str) -> Iterator[Mesh]:
     gateway_port, emulator_port, tenants_port = free_port(), free_port(), free_port()
+    negotiation_port = free_port()
     env = {**os.environ, "PARLEY_DATABASE_URL": database_url, "PARLEY_NATS_URL": nats_url}
     process = subprocess.Popen(
         [
@@ -55,6 +67,8 @@ def mesh(tmp_path: Path, database_url: str, nats_url: str) -> Iterator[Mesh]:
             str(emulator_port),
             "--tenants-port",
             str(tenants_port),
+            "--negotiation-port",
+            str(negotiation_port),
         ],
         env=env,
         stdout=subprocess.PIPE,
@@ -72,6 +86,8 @@ def mesh(tmp_path: Path, database_url: str, nats_url: str) -> Iterator[Mesh]:
         f"http://127.0.0.1:{emulator_port}",
         page_id,
         buyer,
+        f"127.0.0.1:{negotiation_port}",
+        tmp_path,
     )
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
@@ -127,6 +143,47 @@ async def test_a_buyer_message_is_verified_and_stored(mesh: Mesh, nats_url: str)
         assert event.trace_context.traceparent.startswith("00-")
         metrics = (await http.get(f"{mesh.gateway}/metrics")).text
         assert 'parley_gateway_webhook_requests_total{outcome="verified"} 1.0' in metrics
+
+
+async def _reply_to(nats_url: str, page_id: str, event_id: str) -> ReplyCommand:
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        sub = await js.subscribe(f"parley.replies.{page_id}", ordered_consumer=True)
+        try:
+            async with asyncio.timeout(20):
+                while True:
+                    msg = await sub.next_msg(timeout=20)
+                    command = ReplyCommand.FromString(msg.data)
+                    if command.in_reply_to_event_id == event_id:
+                        return command
+        finally:
+            await sub.unsubscribe()
+    finally:
+        await nc.close()
+
+
+async def test_negotiation_answers_a_buyer_from_the_m_me_link(mesh: Mesh, nats_url: str) -> None:
+    async with httpx.AsyncClient(timeout=10) as http:
+        opened = await http.post(
+            f"{mesh.emulator}/_emulator/buyers/{mesh.buyer}/messages",
+            json={"page_id": mesh.page_id, "text": "would you take 7500 for it?"},
+        )
+        assert opened.status_code == 200, opened.text
+        mid = opened.json()["mid"]
+    event = await _stored_event(nats_url, f"parley.inbound.{mesh.page_id}.message", mid)
+    command = await _reply_to(nats_url, mesh.page_id, event.event_id)
+    assert command.recipient_id == mesh.buyer and command.message.text
+    assert command.seller_id and command.message.metadata.startswith("parley:")
+    channel = open_channel(mesh.negotiation, caller_token=mesh.token("operator"))
+    try:
+        stub = NegotiationServiceStub(channel)
+        request = npb.GetConversationRequest(conversation_id=command.conversation_id)
+        conversation = (await stub.GetConversation(request)).conversation
+    finally:
+        await channel.close(None)
+    assert conversation.last_offer_minor == 750_000 and conversation.agreed_price_minor == 0
+    assert conversation.counters_minor and min(conversation.counters_minor) >= 760_000
 
 
 async def test_the_demo_page_was_connected_through_oauth(mesh: Mesh) -> None:

@@ -119,19 +119,38 @@ def dev_secrets(data: Path) -> dict[str, str]:
     """Keys and caller tokens for local runs, made once and kept under the data folder (a new
     encryption key each run would leave the stored Page tokens unreadable)."""
     path = data / "dev-secrets.json"
-    if path.exists():
-        loaded: dict[str, str] = json.loads(path.read_text())
-        return loaded
+    kept: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
     made = {
         "encryption_key": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         **{f"{caller}_token": secrets.token_urlsafe(24) for caller in CALLERS},
     }
-    path.write_text(json.dumps(made, indent=2))
-    path.chmod(0o600)
-    return made
+    merged = {**made, **kept}  # keep what exists; add tokens of callers new since
+    if merged != kept:
+        path.write_text(json.dumps(merged, indent=2))
+        path.chmod(0o600)
+    return merged
 
 
-CALLERS = ("gateway", "operator", "delivery", "negotiation")
+CALLERS = ("gateway", "operator", "delivery", "negotiation", "analytics", "tenants")
+
+
+def callers_of(keys: dict[str, str], *names: str) -> str:
+    """`name=token,...` for a service's PARLEY_<SERVICE>_CALLERS."""
+    return ",".join(f"{name}={keys[name + '_token']}" for name in names)
+
+
+def start_service(mesh: Mesh, name: str, port: int, env: dict[str, str]) -> None:
+    """Migrate a service's schema, then serve it; wait until it listens."""
+    with open(mesh.logs / f"{name}-migrate.log", "ab") as log:
+        subprocess.run(
+            [PARLEY, name, "migrate"],
+            env={**os.environ, **env},
+            check=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    child = mesh.start(name, [name, "serve"], env)
+    wait_for_port(port, child)
 
 
 def facebook_env(app: dict[str, Any], emulator: str) -> dict[str, str]:
@@ -147,7 +166,7 @@ def start_tenants(
     mesh: Mesh, ports: Ports, facebook: dict[str, str], stack: LocalStack, keys: dict[str, str]
 ) -> dict[str, str]:
     """Migrate, then serve tenants; returns the environment its clients need."""
-    callers = ",".join(f"{caller}={keys[caller + '_token']}" for caller in CALLERS)
+    callers = callers_of(keys, "gateway", "operator", "delivery", "negotiation")
     env = {
         **stack.env,
         **facebook,
@@ -156,17 +175,22 @@ def start_tenants(
         "PARLEY_TENANTS_CALLERS": callers,
         "PARLEY_PUBLIC_URL": f"http://127.0.0.1:{ports.gateway}",
     }
-    with open(mesh.logs / "tenants-migrate.log", "ab") as log:
-        subprocess.run(
-            [PARLEY, "tenants", "migrate"],
-            env={**os.environ, **env},
-            check=True,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    child = mesh.start("tenants", ["tenants", "serve"], env)
-    wait_for_port(ports.tenants, child)
+    start_service(mesh, "tenants", ports.tenants, env)
     return {"PARLEY_TENANTS_ADDR": f"127.0.0.1:{ports.tenants}"}
+
+
+def start_negotiation(
+    mesh: Mesh, ports: Ports, stack: LocalStack, tenants_env: dict[str, str], keys: dict[str, str]
+) -> None:
+    """Negotiation: consumes the inbound stream, reads rules from tenants, emits replies."""
+    env = {
+        **stack.env,
+        **tenants_env,
+        "PARLEY_TENANTS_TOKEN": keys["negotiation_token"],
+        "PARLEY_NEGOTIATION_PORT": str(ports.negotiation),
+        "PARLEY_NEGOTIATION_CALLERS": callers_of(keys, "gateway", "operator", "analytics"),
+    }
+    start_service(mesh, "negotiation", ports.negotiation, env)
 
 
 def start_gateway(
@@ -226,6 +250,9 @@ def wait_for_port(port: int, child: Child, timeout: float = 30.0) -> None:
     raise SystemExit(f"{child.name} is not listening on {port}; its log ends:\n{tail}")
 
 
+PORT_DEFAULTS = {"gateway": 8080, "emulator": 8090, "tenants": 50051, "negotiation": 50053}
+
+
 @dataclass(frozen=True)
 class Ports:
     """Where each piece listens."""
@@ -233,6 +260,7 @@ class Ports:
     gateway: int
     emulator: int
     tenants: int
+    negotiation: int
 
 
 def summary(stack: LocalStack, emulator: str, gateway: str, logs: Path, ports: Ports) -> str:
@@ -245,6 +273,7 @@ def summary(stack: LocalStack, emulator: str, gateway: str, logs: Path, ports: P
         f"  gateway            {gateway}   (webhooks at /webhook, /readyz, /metrics)",
         f"  Messenger emulator {emulator}   (Graph API and buyers; /_emulator/...)",
         f"  tenants (gRPC)     127.0.0.1:{ports.tenants}",
+        f"  negotiation (gRPC) 127.0.0.1:{ports.negotiation}",
         f"  PostgreSQL         {_public(stack.database_url)}",
         f"  NATS JetStream     {stack.nats_url}",
         f"  logs               {logs}/",
@@ -272,8 +301,8 @@ def summary(stack: LocalStack, emulator: str, gateway: str, logs: Path, ports: P
         ]
     lines += [
         "",
-        "Every buyer message is verified and stored in JetStream (stream PARLEY_INBOUND).",
-        "Replies start when the negotiation and delivery services join the mesh.",
+        "Every buyer message is verified and stored in JetStream (stream PARLEY_INBOUND);",
+        "negotiation decides each reply into PARLEY_REPLIES (try `parley negotiation preview`).",
     ]
     return "\n".join(lines)
 
@@ -282,19 +311,43 @@ def _public(url: str) -> str:
     return url.split("@")[-1] if "@" in url else url
 
 
+@dataclass(frozen=True)
+class Running:
+    """The mesh once it is up: where everything is, and the local keys."""
+
+    emulator: str
+    gateway: str
+    keys: dict[str, str]
+
+
+def start_mesh(mesh: Mesh, stack: LocalStack, data: Path, ports: Ports) -> Running:
+    """Emulator, tenants, gateway, negotiation; the emulator's webhook pointed at the gateway
+    and the demo seller onboarded through Facebook login."""
+    keys = dev_secrets(data)
+    emulator, app = start_emulator(mesh, ports.emulator, data)
+    facebook = facebook_env(app, emulator)
+    tenants_env = start_tenants(mesh, ports, facebook, stack, keys)
+    gateway_env = {**stack.env, **tenants_env, "PARLEY_TENANTS_TOKEN": keys["gateway_token"]}
+    gateway = start_gateway(mesh, ports.gateway, app, facebook, gateway_env)
+    http_json(
+        "PUT",
+        f"{emulator}/_emulator/apps/{app['id']}/webhook",
+        {"url": f"{gateway}/webhook", "verify": True},
+    )
+    start_negotiation(mesh, ports, stack, tenants_env, keys)
+    onboard_demo_seller(tenants_env, keys["operator_token"])
+    return Running(emulator, gateway, keys)
+
+
 def main(argv: list[str]) -> int:
     """Run the mesh until Ctrl-C or until a piece dies."""
     parser = argparse.ArgumentParser(prog="parley devstack run", description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=Path(".local"))
-    parser.add_argument(
-        "--gateway-port", type=int, default=int(os.environ.get("PARLEY_GATEWAY_PORT", "8080"))
-    )
-    parser.add_argument(
-        "--emulator-port", type=int, default=int(os.environ.get("PARLEY_EMULATOR_PORT", "8090"))
-    )
-    parser.add_argument(
-        "--tenants-port", type=int, default=int(os.environ.get("PARLEY_TENANTS_PORT", "50051"))
-    )
+    for name, default in PORT_DEFAULTS.items():
+        variable = f"PARLEY_{name.upper()}_PORT"
+        parser.add_argument(
+            f"--{name}-port", type=int, default=int(os.environ.get(variable, str(default)))
+        )
     args = parser.parse_args(argv)
     data = args.data_dir.absolute()
     logs = data / "logs"
@@ -304,24 +357,9 @@ def main(argv: list[str]) -> int:
         with sigterm_as_keyboard_interrupt(), ExitStack() as cleanup:
             stack = cleanup.enter_context(LocalStack(data))
             cleanup.callback(mesh.stop)
-            ports = Ports(args.gateway_port, args.emulator_port, args.tenants_port)
-            keys = dev_secrets(data)
-            emulator, app = start_emulator(mesh, ports.emulator, data)
-            facebook = facebook_env(app, emulator)
-            tenants_env = start_tenants(mesh, ports, facebook, stack, keys)
-            gateway_env = {
-                **stack.env,
-                **tenants_env,
-                "PARLEY_TENANTS_TOKEN": keys["gateway_token"],
-            }
-            gateway = start_gateway(mesh, ports.gateway, app, facebook, gateway_env)
-            http_json(
-                "PUT",
-                f"{emulator}/_emulator/apps/{app['id']}/webhook",
-                {"url": f"{gateway}/webhook", "verify": True},
-            )
-            onboard_demo_seller(tenants_env, keys["operator_token"])
-            sys.stdout.write(summary(stack, emulator, gateway, logs, ports) + "\n")
+            ports = Ports(**{name: getattr(args, f"{name}_port") for name in PORT_DEFAULTS})
+            running = start_mesh(mesh, stack, data, ports)
+            sys.stdout.write(summary(stack, running.emulator, running.gateway, logs, ports) + "\n")
             sys.stdout.flush()
             return _watch(mesh)
     except KeyboardInterrupt:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import grpc
 
@@ -118,3 +120,24 @@ class CallerAuthInterceptor(GuardingInterceptor):
                 _caller.reset(reset)
 
         return authenticated
+
+
+M = TypeVar("M", bound=Callable[..., Awaitable[Any]])
+
+
+def rights_guard(rights: Mapping[str, tuple[str, ...]]) -> Callable[[M], M]:
+    """A decorator for servicer methods: callers that `rights[method name]` does not list get
+    PERMISSION_DENIED. A method missing from the table is a KeyError at import: every RPC must
+    say who may call it."""
+
+    def guard(method: M) -> M:
+        allowed = rights[method.__name__]
+
+        @functools.wraps(method)
+        async def check(*args: Any, **kwargs: Any) -> Any:
+            require_caller(*allowed)
+            return await method(*args, **kwargs)
+
+        return check  # type: ignore[return-value]
+
+    return guard

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
-
-from parley_kit.grpc_auth import require_caller
+from parley_kit.grpc_auth import rights_guard
 
 GATEWAY = "gateway"
 NEGOTIATION = "negotiation"
@@ -45,16 +41,5 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     "GetDeletionStatus": (GATEWAY, OPERATOR),
 }
 
-M = TypeVar("M", bound=Callable[..., Awaitable[Any]])
-
-
-def guarded(method: M) -> M:
-    """The RPC method, refusing callers that RIGHTS does not list for it (PERMISSION_DENIED)."""
-    allowed = RIGHTS[method.__name__]
-
-    @functools.wraps(method)
-    async def check(*args: Any, **kwargs: Any) -> Any:
-        require_caller(*allowed)
-        return await method(*args, **kwargs)
-
-    return check  # type: ignore[return-value]
+# Decorates each servicer method: callers RIGHTS does not list get PERMISSION_DENIED.
+guarded = rights_guard(RIGHTS)

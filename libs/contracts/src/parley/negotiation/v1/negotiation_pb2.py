@@ -25,37 +25,45 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'parley/negotiation/v1/negotiation.proto\x12\x15parley.negotiation.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8d\x01\n\x0eTranscriptLine\x12\x33\n\tdirection\x18\x01 \x01(\x0e\x32 .parley.negotiation.v1.Direction\x12\x0c\n\x04text\x18\x02 \x01(\t\x12&\n\x02\x61t\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x64\x65\x63ision\x18\x04 \x01(\t\"\xd4\x02\n\x0c\x43onversation\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x0f\n\x07page_id\x18\x02 \x01(\t\x12\x10\n\x08\x62uyer_id\x18\x03 \x01(\t\x12\x12\n\nlisting_id\x18\x04 \x01(\t\x12\x37\n\x05state\x18\x05 \x01(\x0e\x32(.parley.negotiation.v1.ConversationState\x12\x18\n\x10last_offer_minor\x18\x06 \x01(\x03\x12\x1a\n\x12last_counter_minor\x18\x07 \x01(\x03\x12\x1a\n\x12\x61greed_price_minor\x18\x08 \x01(\x03\x12\x39\n\ntranscript\x18\t \x03(\x0b\x32%.parley.negotiation.v1.TranscriptLine\x12.\n\nupdated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"1\n\x16GetConversationRequest\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\"T\n\x17GetConversationResponse\x12\x39\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32#.parley.negotiation.v1.Conversation\"R\n\x18ListConversationsRequest\x12\x0f\n\x07page_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"p\n\x19ListConversationsResponse\x12:\n\rconversations\x18\x01 \x03(\x0b\x32#.parley.negotiation.v1.Conversation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"F\n\x1bTakeOverConversationRequest\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"Y\n\x1cTakeOverConversationResponse\x12\x39\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32#.parley.negotiation.v1.Conversation\"4\n\x19ResumeConversationRequest\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\"W\n\x1aResumeConversationResponse\x12\x39\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32#.parley.negotiation.v1.Conversation*\xaf\x01\n\x11\x43onversationState\x12\"\n\x1e\x43ONVERSATION_STATE_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x43ONVERSATION_STATE_BOT\x10\x01\x12\x1c\n\x18\x43ONVERSATION_STATE_HUMAN\x10\x02\x12\x1d\n\x19\x43ONVERSATION_STATE_PAUSED\x10\x03\x12\x1d\n\x19\x43ONVERSATION_STATE_CLOSED\x10\x04*U\n\tDirection\x12\x19\n\x15\x44IRECTION_UNSPECIFIED\x10\x00\x12\x15\n\x11\x44IRECTION_INBOUND\x10\x01\x12\x16\n\x12\x44IRECTION_OUTBOUND\x10\x02\x32\xfa\x03\n\x12NegotiationService\x12p\n\x0fGetConversation\x12-.parley.negotiation.v1.GetConversationRequest\x1a..parley.negotiation.v1.GetConversationResponse\x12v\n\x11ListConversations\x12/.parley.negotiation.v1.ListConversationsRequest\x1a\x30.parley.negotiation.v1.ListConversationsResponse\x12\x7f\n\x14TakeOverConversation\x12\x32.parley.negotiation.v1.TakeOverConversationRequest\x1a\x33.parley.negotiation.v1.TakeOverConversationResponse\x12y\n\x12ResumeConversation\x12\x30.parley.negotiation.v1.ResumeConversationRequest\x1a\x31.parley.negotiation.v1.ResumeConversationResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'parley/negotiation/v1/negotiation.proto\x12\x15parley.negotiation.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9d\x01\n\x0eTranscriptLine\x12\x33\n\tdirection\x18\x01 \x01(\x0e\x32 .parley.negotiation.v1.Direction\x12\x0c\n\x04text\x18\x02 \x01(\t\x12&\n\x02\x61t\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x64\x65\x63ision\x18\x04 \x01(\t\x12\x0e\n\x06\x61uthor\x18\x05 \x01(\t\"\x90\x05\n\x0c\x43onversation\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x0f\n\x07page_id\x18\x02 \x01(\t\x12\x10\n\x08\x62uyer_id\x18\x03 \x01(\t\x12\x12\n\nlisting_id\x18\x04 \x01(\t\x12\x37\n\x05state\x18\x05 \x01(\x0e\x32(.parley.negotiation.v1.ConversationState\x12\x18\n\x10last_offer_minor\x18\x06 \x01(\x03\x12\x1a\n\x12last_counter_minor\x18\x07 \x01(\x03\x12\x1a\n\x12\x61greed_price_minor\x18\x08 \x01(\x03\x12\x39\n\ntranscript\x18\t \x03(\x0b\x32%.parley.negotiation.v1.TranscriptLine\x12.\n\nupdated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tseller_id\x18\x0b \x01(\t\x12\x10\n\x08language\x18\x0c \x01(\t\x12\x10\n\x08\x63urrency\x18\r \x01(\t\x12\x14\n\x0c\x61sking_minor\x18\x0e \x01(\x03\x12\x18\n\x10\x63oncessions_used\x18\x0f \x01(\x05\x12\x17\n\x0fmax_concessions\x18\x10 \x01(\x05\x12\x19\n\x11\x66inal_price_minor\x18\x11 \x01(\x03\x12\x16\n\x0e\x63ounters_minor\x18\x12 \x03(\x03\x12.\n\nviewing_at\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cstate_reason\x18\x14 \x01(\t\x12\x11\n\tscam_flag\x18\x15 \x01(\t\x12.\n\ncreated_at\x18\x16 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"1\n\x16GetConversationRequest\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\"T\n\x17GetConversationResponse\x12\x39\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32#.parley.negotiation.v1.Conversation\"\xa4\x01\n\x18ListConversationsRequest\x12\x0f\n\x07page_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x37\n\x05state\x18\x04 \x01(\x0e\x32(.parley.negotiation.v1.ConversationState\x12\x17\n\x0fwith_transcript\x18\x05 \x01(\x08\"p\n\x19ListConversationsResponse\x12:\n\rconversations\x18\x01 \x03(\x0b\x32#.parley.negotiation.v1.Conversation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"F\n\x1bTakeOverConversationRequest\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"Y\n\x1cTakeOverConversationResponse\x12\x39\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32#.parley.negotiation.v1.Conversation\"4\n\x19ResumeConversationRequest\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\"W\n\x1aResumeConversationResponse\x12\x39\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32#.parley.negotiation.v1.Conversation\"\xec\x01\n\x0cPreviewRules\x12\x19\n\x0c\x61sking_minor\x18\x01 \x01(\x03H\x00\x88\x01\x01\x12\x18\n\x0b\x66loor_minor\x18\x02 \x01(\x03H\x01\x88\x01\x01\x12\x1e\n\x11\x61uto_accept_minor\x18\x03 \x01(\x03H\x02\x88\x01\x01\x12\x1c\n\x0fmax_concessions\x18\x04 \x01(\x05H\x03\x88\x01\x01\x12\x0c\n\x04tone\x18\x05 \x01(\t\x12\x10\n\x08language\x18\x06 \x01(\tB\x0f\n\r_asking_minorB\x0e\n\x0c_floor_minorB\x14\n\x12_auto_accept_minorB\x12\n\x10_max_concessions\"j\n\x0ePreviewRequest\x12\x12\n\nlisting_id\x18\x01 \x01(\t\x12\x10\n\x08messages\x18\x02 \x03(\t\x12\x32\n\x05rules\x18\x03 \x01(\x0b\x32#.parley.negotiation.v1.PreviewRules\"\xb8\x01\n\x0bPreviewTurn\x12\x0f\n\x07message\x18\x01 \x01(\t\x12\x0e\n\x06intent\x18\x02 \x01(\t\x12\x18\n\x0boffer_minor\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x0e\n\x06\x61\x63tion\x18\x04 \x01(\t\x12\x18\n\x0bprice_minor\x18\x05 \x01(\x03H\x01\x88\x01\x01\x12\r\n\x05reply\x18\x06 \x01(\t\x12\x15\n\rquick_replies\x18\x07 \x03(\tB\x0e\n\x0c_offer_minorB\x0e\n\x0c_price_minor\"V\n\x0fPreviewResponse\x12\x31\n\x05turns\x18\x01 \x03(\x0b\x32\".parley.negotiation.v1.PreviewTurn\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t*\xaf\x01\n\x11\x43onversationState\x12\"\n\x1e\x43ONVERSATION_STATE_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x43ONVERSATION_STATE_BOT\x10\x01\x12\x1c\n\x18\x43ONVERSATION_STATE_HUMAN\x10\x02\x12\x1d\n\x19\x43ONVERSATION_STATE_PAUSED\x10\x03\x12\x1d\n\x19\x43ONVERSATION_STATE_CLOSED\x10\x04*U\n\tDirection\x12\x19\n\x15\x44IRECTION_UNSPECIFIED\x10\x00\x12\x15\n\x11\x44IRECTION_INBOUND\x10\x01\x12\x16\n\x12\x44IRECTION_OUTBOUND\x10\x02\x32\xd4\x04\n\x12NegotiationService\x12p\n\x0fGetConversation\x12-.parley.negotiation.v1.GetConversationRequest\x1a..parley.negotiation.v1.GetConversationResponse\x12v\n\x11ListConversations\x12/.parley.negotiation.v1.ListConversationsRequest\x1a\x30.parley.negotiation.v1.ListConversationsResponse\x12\x7f\n\x14TakeOverConversation\x12\x32.parley.negotiation.v1.TakeOverConversationRequest\x1a\x33.parley.negotiation.v1.TakeOverConversationResponse\x12y\n\x12ResumeConversation\x12\x30.parley.negotiation.v1.ResumeConversationRequest\x1a\x31.parley.negotiation.v1.ResumeConversationResponse\x12X\n\x07Preview\x12%.parley.negotiation.v1.PreviewRequest\x1a&.parley.negotiation.v1.PreviewResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'parley.negotiation.v1.negotiation_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CONVERSATIONSTATE']._serialized_start=1228
-  _globals['_CONVERSATIONSTATE']._serialized_end=1403
-  _globals['_DIRECTION']._serialized_start=1405
-  _globals['_DIRECTION']._serialized_end=1490
+  _globals['_CONVERSATIONSTATE']._serialized_start=2265
+  _globals['_CONVERSATIONSTATE']._serialized_end=2440
+  _globals['_DIRECTION']._serialized_start=2442
+  _globals['_DIRECTION']._serialized_end=2527
   _globals['_TRANSCRIPTLINE']._serialized_start=100
-  _globals['_TRANSCRIPTLINE']._serialized_end=241
-  _globals['_CONVERSATION']._serialized_start=244
-  _globals['_CONVERSATION']._serialized_end=584
-  _globals['_GETCONVERSATIONREQUEST']._serialized_start=586
-  _globals['_GETCONVERSATIONREQUEST']._serialized_end=635
-  _globals['_GETCONVERSATIONRESPONSE']._serialized_start=637
-  _globals['_GETCONVERSATIONRESPONSE']._serialized_end=721
-  _globals['_LISTCONVERSATIONSREQUEST']._serialized_start=723
-  _globals['_LISTCONVERSATIONSREQUEST']._serialized_end=805
-  _globals['_LISTCONVERSATIONSRESPONSE']._serialized_start=807
-  _globals['_LISTCONVERSATIONSRESPONSE']._serialized_end=919
-  _globals['_TAKEOVERCONVERSATIONREQUEST']._serialized_start=921
-  _globals['_TAKEOVERCONVERSATIONREQUEST']._serialized_end=991
-  _globals['_TAKEOVERCONVERSATIONRESPONSE']._serialized_start=993
-  _globals['_TAKEOVERCONVERSATIONRESPONSE']._serialized_end=1082
-  _globals['_RESUMECONVERSATIONREQUEST']._serialized_start=1084
-  _globals['_RESUMECONVERSATIONREQUEST']._serialized_end=1136
-  _globals['_RESUMECONVERSATIONRESPONSE']._serialized_start=1138
-  _globals['_RESUMECONVERSATIONRESPONSE']._serialized_end=1225
-  _globals['_NEGOTIATIONSERVICE']._serialized_start=1493
-  _globals['_NEGOTIATIONSERVICE']._serialized_end=1999
+  _globals['_TRANSCRIPTLINE']._serialized_end=257
+  _globals['_CONVERSATION']._serialized_start=260
+  _globals['_CONVERSATION']._serialized_end=916
+  _globals['_GETCONVERSATIONREQUEST']._serialized_start=918
+  _globals['_GETCONVERSATIONREQUEST']._serialized_end=967
+  _globals['_GETCONVERSATIONRESPONSE']._serialized_start=969
+  _globals['_GETCONVERSATIONRESPONSE']._serialized_end=1053
+  _globals['_LISTCONVERSATIONSREQUEST']._serialized_start=1056
+  _globals['_LISTCONVERSATIONSREQUEST']._serialized_end=1220
+  _globals['_LISTCONVERSATIONSRESPONSE']._serialized_start=1222
+  _globals['_LISTCONVERSATIONSRESPONSE']._serialized_end=1334
+  _globals['_TAKEOVERCONVERSATIONREQUEST']._serialized_start=1336
+  _globals['_TAKEOVERCONVERSATIONREQUEST']._serialized_end=1406
+  _globals['_TAKEOVERCONVERSATIONRESPONSE']._serialized_start=1408
+  _globals['_TAKEOVERCONVERSATIONRESPONSE']._serialized_end=1497
+  _globals['_RESUMECONVERSATIONREQUEST']._serialized_start=1499
+  _globals['_RESUMECONVERSATIONREQUEST']._serialized_end=1551
+  _globals['_RESUMECONVERSATIONRESPONSE']._serialized_start=1553
+  _globals['_RESUMECONVERSATIONRESPONSE']._serialized_end=1640
+  _globals['_PREVIEWRULES']._serialized_start=1643
+  _globals['_PREVIEWRULES']._serialized_end=1879
+  _globals['_PREVIEWREQUEST']._serialized_start=1881
+  _globals['_PREVIEWREQUEST']._serialized_end=1987
+  _globals['_PREVIEWTURN']._serialized_start=1990
+  _globals['_PREVIEWTURN']._serialized_end=2174
+  _globals['_PREVIEWRESPONSE']._serialized_start=2176
+  _globals['_PREVIEWRESPONSE']._serialized_end=2262
+  _globals['_NEGOTIATIONSERVICE']._serialized_start=2530
+  _globals['_NEGOTIATIONSERVICE']._serialized_end=3126
 # @@protoc_insertion_point(module_scope)

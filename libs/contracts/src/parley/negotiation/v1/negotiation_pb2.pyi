@@ -70,10 +70,15 @@ class TranscriptLine(_message.Message):
     TEXT_FIELD_NUMBER: _builtins.int
     AT_FIELD_NUMBER: _builtins.int
     DECISION_FIELD_NUMBER: _builtins.int
+    AUTHOR_FIELD_NUMBER: _builtins.int
     direction: Global___Direction.ValueType
     text: _builtins.str
     decision: _builtins.str
-    """The decision behind an outbound line (accept, counter, hold, decline, hand_over, flag)."""
+    """The decision behind an outbound line (answer, counter, accept, hold, decline, handover,
+    flag, resume, invite).
+    """
+    author: _builtins.str
+    """buyer, bot, or human (the seller from the Page Inbox or the dashboard)."""
     @_builtins.property
     def at(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
@@ -83,10 +88,11 @@ class TranscriptLine(_message.Message):
         text: _builtins.str = ...,
         at: _timestamp_pb2.Timestamp | None = ...,
         decision: _builtins.str = ...,
+        author: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["at", b"at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "decision", b"decision", "direction", b"direction", "text", b"text"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "author", b"author", "decision", b"decision", "direction", b"direction", "text", b"text"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -108,6 +114,18 @@ class Conversation(_message.Message):
     AGREED_PRICE_MINOR_FIELD_NUMBER: _builtins.int
     TRANSCRIPT_FIELD_NUMBER: _builtins.int
     UPDATED_AT_FIELD_NUMBER: _builtins.int
+    SELLER_ID_FIELD_NUMBER: _builtins.int
+    LANGUAGE_FIELD_NUMBER: _builtins.int
+    CURRENCY_FIELD_NUMBER: _builtins.int
+    ASKING_MINOR_FIELD_NUMBER: _builtins.int
+    CONCESSIONS_USED_FIELD_NUMBER: _builtins.int
+    MAX_CONCESSIONS_FIELD_NUMBER: _builtins.int
+    FINAL_PRICE_MINOR_FIELD_NUMBER: _builtins.int
+    COUNTERS_MINOR_FIELD_NUMBER: _builtins.int
+    VIEWING_AT_FIELD_NUMBER: _builtins.int
+    STATE_REASON_FIELD_NUMBER: _builtins.int
+    SCAM_FLAG_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
     conversation_id: _builtins.str
     page_id: _builtins.str
     buyer_id: _builtins.str
@@ -119,10 +137,36 @@ class Conversation(_message.Message):
     """Last counter-offer of the bot, in minor units; 0 when none."""
     agreed_price_minor: _builtins.int
     """Agreed price, in minor units; 0 until a deal."""
+    seller_id: _builtins.str
+    language: _builtins.str
+    """The buyer's language ("en", "th")."""
+    currency: _builtins.str
+    """ISO 4217 code of every amount here."""
+    asking_minor: _builtins.int
+    """The listing's asking price, in minor units."""
+    concessions_used: _builtins.int
+    """Counter-offers made so far, and the most the rules allow."""
+    max_concessions: _builtins.int
+    final_price_minor: _builtins.int
+    """The price the bot said it will not go below; 0 when not said."""
+    state_reason: _builtins.str
+    """Why a human has the conversation (buyer asked, scam flagged, seller took over...)."""
+    scam_flag: _builtins.str
+    """The scam kind flagged, if any (overpayment, shipping_agent, ...)."""
     @_builtins.property
     def transcript(self) -> _containers.RepeatedCompositeFieldContainer[Global___TranscriptLine]: ...
     @_builtins.property
     def updated_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def counters_minor(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Every counter the bot made, oldest first (never rising)."""
+
+    @_builtins.property
+    def viewing_at(self) -> _timestamp_pb2.Timestamp:
+        """A booked viewing, local to the seller; unset when none."""
+
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
         self,
         *,
@@ -136,10 +180,22 @@ class Conversation(_message.Message):
         agreed_price_minor: _builtins.int = ...,
         transcript: _abc.Iterable[Global___TranscriptLine] | None = ...,
         updated_at: _timestamp_pb2.Timestamp | None = ...,
+        seller_id: _builtins.str = ...,
+        language: _builtins.str = ...,
+        currency: _builtins.str = ...,
+        asking_minor: _builtins.int = ...,
+        concessions_used: _builtins.int = ...,
+        max_concessions: _builtins.int = ...,
+        final_price_minor: _builtins.int = ...,
+        counters_minor: _abc.Iterable[_builtins.int] | None = ...,
+        viewing_at: _timestamp_pb2.Timestamp | None = ...,
+        state_reason: _builtins.str = ...,
+        scam_flag: _builtins.str = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["updated_at", b"updated_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "updated_at", b"updated_at", "viewing_at", b"viewing_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agreed_price_minor", b"agreed_price_minor", "buyer_id", b"buyer_id", "conversation_id", b"conversation_id", "last_counter_minor", b"last_counter_minor", "last_offer_minor", b"last_offer_minor", "listing_id", b"listing_id", "page_id", b"page_id", "state", b"state", "transcript", b"transcript", "updated_at", b"updated_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agreed_price_minor", b"agreed_price_minor", "asking_minor", b"asking_minor", "buyer_id", b"buyer_id", "concessions_used", b"concessions_used", "conversation_id", b"conversation_id", "counters_minor", b"counters_minor", "created_at", b"created_at", "currency", b"currency", "final_price_minor", b"final_price_minor", "language", b"language", "last_counter_minor", b"last_counter_minor", "last_offer_minor", b"last_offer_minor", "listing_id", b"listing_id", "max_concessions", b"max_concessions", "page_id", b"page_id", "scam_flag", b"scam_flag", "seller_id", b"seller_id", "state", b"state", "state_reason", b"state_reason", "transcript", b"transcript", "updated_at", b"updated_at", "viewing_at", b"viewing_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -191,19 +247,29 @@ class ListConversationsRequest(_message.Message):
     PAGE_ID_FIELD_NUMBER: _builtins.int
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    WITH_TRANSCRIPT_FIELD_NUMBER: _builtins.int
     page_id: _builtins.str
     page_size: _builtins.int
+    """At most this many (default 50, at most 500)."""
     page_token: _builtins.str
+    """next_page_token of the previous answer."""
+    state: Global___ConversationState.ValueType
+    """Only conversations in this state; UNSPECIFIED lists all."""
+    with_transcript: _builtins.bool
+    """Include each conversation's transcript (off: lists stay small)."""
     def __init__(
         self,
         *,
         page_id: _builtins.str = ...,
         page_size: _builtins.int = ...,
         page_token: _builtins.str = ...,
+        state: Global___ConversationState.ValueType = ...,
+        with_transcript: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_id", b"page_id", "page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_id", b"page_id", "page_size", b"page_size", "page_token", b"page_token", "state", b"state", "with_transcript", b"with_transcript"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -312,3 +378,159 @@ class ResumeConversationResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ResumeConversationResponse: _TypeAlias = ResumeConversationResponse  # noqa: Y015
+
+@_typing.final
+class PreviewRules(_message.Message):
+    """PreviewRules changes the listing's rules for a preview only; unset fields keep the stored ones."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ASKING_MINOR_FIELD_NUMBER: _builtins.int
+    FLOOR_MINOR_FIELD_NUMBER: _builtins.int
+    AUTO_ACCEPT_MINOR_FIELD_NUMBER: _builtins.int
+    MAX_CONCESSIONS_FIELD_NUMBER: _builtins.int
+    TONE_FIELD_NUMBER: _builtins.int
+    LANGUAGE_FIELD_NUMBER: _builtins.int
+    asking_minor: _builtins.int
+    floor_minor: _builtins.int
+    auto_accept_minor: _builtins.int
+    max_concessions: _builtins.int
+    tone: _builtins.str
+    """firm, balanced or flexible."""
+    language: _builtins.str
+    """en or th."""
+    def __init__(
+        self,
+        *,
+        asking_minor: _builtins.int | None = ...,
+        floor_minor: _builtins.int | None = ...,
+        auto_accept_minor: _builtins.int | None = ...,
+        max_concessions: _builtins.int | None = ...,
+        tone: _builtins.str = ...,
+        language: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_asking_minor", b"_asking_minor", "_auto_accept_minor", b"_auto_accept_minor", "_floor_minor", b"_floor_minor", "_max_concessions", b"_max_concessions", "asking_minor", b"asking_minor", "auto_accept_minor", b"auto_accept_minor", "floor_minor", b"floor_minor", "max_concessions", b"max_concessions"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_asking_minor", b"_asking_minor", "_auto_accept_minor", b"_auto_accept_minor", "_floor_minor", b"_floor_minor", "_max_concessions", b"_max_concessions", "asking_minor", b"asking_minor", "auto_accept_minor", b"auto_accept_minor", "floor_minor", b"floor_minor", "language", b"language", "max_concessions", b"max_concessions", "tone", b"tone"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__asking_minor: _TypeAlias = _typing.Literal["asking_minor"]  # noqa: Y015
+    _WhichOneofArgType__asking_minor: _TypeAlias = _typing.Literal["_asking_minor", b"_asking_minor"]  # noqa: Y015
+    _WhichOneofReturnType__auto_accept_minor: _TypeAlias = _typing.Literal["auto_accept_minor"]  # noqa: Y015
+    _WhichOneofArgType__auto_accept_minor: _TypeAlias = _typing.Literal["_auto_accept_minor", b"_auto_accept_minor"]  # noqa: Y015
+    _WhichOneofReturnType__floor_minor: _TypeAlias = _typing.Literal["floor_minor"]  # noqa: Y015
+    _WhichOneofArgType__floor_minor: _TypeAlias = _typing.Literal["_floor_minor", b"_floor_minor"]  # noqa: Y015
+    _WhichOneofReturnType__max_concessions: _TypeAlias = _typing.Literal["max_concessions"]  # noqa: Y015
+    _WhichOneofArgType__max_concessions: _TypeAlias = _typing.Literal["_max_concessions", b"_max_concessions"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__asking_minor) -> _WhichOneofReturnType__asking_minor | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__auto_accept_minor) -> _WhichOneofReturnType__auto_accept_minor | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__floor_minor) -> _WhichOneofReturnType__floor_minor | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__max_concessions) -> _WhichOneofReturnType__max_concessions | None: ...
+
+Global___PreviewRules: _TypeAlias = PreviewRules  # noqa: Y015
+
+@_typing.final
+class PreviewRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LISTING_ID_FIELD_NUMBER: _builtins.int
+    MESSAGES_FIELD_NUMBER: _builtins.int
+    RULES_FIELD_NUMBER: _builtins.int
+    listing_id: _builtins.str
+    @_builtins.property
+    def messages(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Buyer messages, in order, as one conversation."""
+
+    @_builtins.property
+    def rules(self) -> Global___PreviewRules: ...
+    def __init__(
+        self,
+        *,
+        listing_id: _builtins.str = ...,
+        messages: _abc.Iterable[_builtins.str] | None = ...,
+        rules: Global___PreviewRules | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["rules", b"rules"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["listing_id", b"listing_id", "messages", b"messages", "rules", b"rules"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PreviewRequest: _TypeAlias = PreviewRequest  # noqa: Y015
+
+@_typing.final
+class PreviewTurn(_message.Message):
+    """PreviewTurn is what the bot understood of one buyer message and what it would say."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    INTENT_FIELD_NUMBER: _builtins.int
+    OFFER_MINOR_FIELD_NUMBER: _builtins.int
+    ACTION_FIELD_NUMBER: _builtins.int
+    PRICE_MINOR_FIELD_NUMBER: _builtins.int
+    REPLY_FIELD_NUMBER: _builtins.int
+    QUICK_REPLIES_FIELD_NUMBER: _builtins.int
+    message: _builtins.str
+    intent: _builtins.str
+    """greeting, availability, price_question, offer, acceptance, item_question, viewing, ..."""
+    offer_minor: _builtins.int
+    """The buyer's offer read from the message, in minor units."""
+    action: _builtins.str
+    """answer, counter, accept, hold, decline, handover or flag."""
+    price_minor: _builtins.int
+    """The amount the reply commits to (counter, accepted or final price), in minor units."""
+    reply: _builtins.str
+    @_builtins.property
+    def quick_replies(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        message: _builtins.str = ...,
+        intent: _builtins.str = ...,
+        offer_minor: _builtins.int | None = ...,
+        action: _builtins.str = ...,
+        price_minor: _builtins.int | None = ...,
+        reply: _builtins.str = ...,
+        quick_replies: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_offer_minor", b"_offer_minor", "_price_minor", b"_price_minor", "offer_minor", b"offer_minor", "price_minor", b"price_minor"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_offer_minor", b"_offer_minor", "_price_minor", b"_price_minor", "action", b"action", "intent", b"intent", "message", b"message", "offer_minor", b"offer_minor", "price_minor", b"price_minor", "quick_replies", b"quick_replies", "reply", b"reply"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__offer_minor: _TypeAlias = _typing.Literal["offer_minor"]  # noqa: Y015
+    _WhichOneofArgType__offer_minor: _TypeAlias = _typing.Literal["_offer_minor", b"_offer_minor"]  # noqa: Y015
+    _WhichOneofReturnType__price_minor: _TypeAlias = _typing.Literal["price_minor"]  # noqa: Y015
+    _WhichOneofArgType__price_minor: _TypeAlias = _typing.Literal["_price_minor", b"_price_minor"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__offer_minor) -> _WhichOneofReturnType__offer_minor | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__price_minor) -> _WhichOneofReturnType__price_minor | None: ...
+
+Global___PreviewTurn: _TypeAlias = PreviewTurn  # noqa: Y015
+
+@_typing.final
+class PreviewResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TURNS_FIELD_NUMBER: _builtins.int
+    CURRENCY_FIELD_NUMBER: _builtins.int
+    currency: _builtins.str
+    @_builtins.property
+    def turns(self) -> _containers.RepeatedCompositeFieldContainer[Global___PreviewTurn]: ...
+    def __init__(
+        self,
+        *,
+        turns: _abc.Iterable[Global___PreviewTurn] | None = ...,
+        currency: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["currency", b"currency", "turns", b"turns"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PreviewResponse: _TypeAlias = PreviewResponse  # noqa: Y015

@@ -55,6 +55,11 @@ class NegotiationServiceStub:
                 request_serializer=parley_dot_negotiation_dot_v1_dot_negotiation__pb2.ResumeConversationRequest.SerializeToString,
                 response_deserializer=parley_dot_negotiation_dot_v1_dot_negotiation__pb2.ResumeConversationResponse.FromString,
                 _registered_method=True)
+        self.Preview = channel.unary_unary(
+                '/parley.negotiation.v1.NegotiationService/Preview',
+                request_serializer=parley_dot_negotiation_dot_v1_dot_negotiation__pb2.PreviewRequest.SerializeToString,
+                response_deserializer=parley_dot_negotiation_dot_v1_dot_negotiation__pb2.PreviewResponse.FromString,
+                _registered_method=True)
 
 
 class NegotiationServiceServicer:
@@ -89,6 +94,14 @@ class NegotiationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Preview(self, request, context):
+        """Preview runs buyer messages through a listing's rules as one conversation: nothing is
+        stored or sent. Sellers try their rules with it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NegotiationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -111,6 +124,11 @@ def add_NegotiationServiceServicer_to_server(servicer, server):
                     servicer.ResumeConversation,
                     request_deserializer=parley_dot_negotiation_dot_v1_dot_negotiation__pb2.ResumeConversationRequest.FromString,
                     response_serializer=parley_dot_negotiation_dot_v1_dot_negotiation__pb2.ResumeConversationResponse.SerializeToString,
+            ),
+            'Preview': grpc.unary_unary_rpc_method_handler(
+                    servicer.Preview,
+                    request_deserializer=parley_dot_negotiation_dot_v1_dot_negotiation__pb2.PreviewRequest.FromString,
+                    response_serializer=parley_dot_negotiation_dot_v1_dot_negotiation__pb2.PreviewResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -222,6 +240,33 @@ class NegotiationService:
             '/parley.negotiation.v1.NegotiationService/ResumeConversation',
             parley_dot_negotiation_dot_v1_dot_negotiation__pb2.ResumeConversationRequest.SerializeToString,
             parley_dot_negotiation_dot_v1_dot_negotiation__pb2.ResumeConversationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Preview(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.negotiation.v1.NegotiationService/Preview',
+            parley_dot_negotiation_dot_v1_dot_negotiation__pb2.PreviewRequest.SerializeToString,
+            parley_dot_negotiation_dot_v1_dot_negotiation__pb2.PreviewResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -41,6 +41,10 @@ class NegotiationServiceStub:
     """TakeOverConversation hands a conversation to a human: the bot stops answering."""
     ResumeConversation: _grpc.UnaryUnaryMultiCallable[_negotiation_pb2.ResumeConversationRequest, _negotiation_pb2.ResumeConversationResponse]
     """ResumeConversation hands a conversation back to the bot."""
+    Preview: _grpc.UnaryUnaryMultiCallable[_negotiation_pb2.PreviewRequest, _negotiation_pb2.PreviewResponse]
+    """Preview runs buyer messages through a listing's rules as one conversation: nothing is
+    stored or sent. Sellers try their rules with it.
+    """
 
 @_typing.type_check_only
 class NegotiationServiceAsyncStub(NegotiationServiceStub):
@@ -55,6 +59,10 @@ class NegotiationServiceAsyncStub(NegotiationServiceStub):
     """TakeOverConversation hands a conversation to a human: the bot stops answering."""
     ResumeConversation: _aio.UnaryUnaryMultiCallable[_negotiation_pb2.ResumeConversationRequest, _negotiation_pb2.ResumeConversationResponse]  # type: ignore[assignment]
     """ResumeConversation hands a conversation back to the bot."""
+    Preview: _aio.UnaryUnaryMultiCallable[_negotiation_pb2.PreviewRequest, _negotiation_pb2.PreviewResponse]  # type: ignore[assignment]
+    """Preview runs buyer messages through a listing's rules as one conversation: nothing is
+    stored or sent. Sellers try their rules with it.
+    """
 
 class NegotiationServiceServicer(metaclass=_abc_1.ABCMeta):
     """NegotiationService reads conversations and lets humans take over and hand back."""
@@ -90,5 +98,15 @@ class NegotiationServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_negotiation_pb2.ResumeConversationResponse, _abc.Awaitable[_negotiation_pb2.ResumeConversationResponse]]:
         """ResumeConversation hands a conversation back to the bot."""
+
+    @_abc_1.abstractmethod
+    def Preview(
+        self,
+        request: _negotiation_pb2.PreviewRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_negotiation_pb2.PreviewResponse, _abc.Awaitable[_negotiation_pb2.PreviewResponse]]:
+        """Preview runs buyer messages through a listing's rules as one conversation: nothing is
+        stored or sent. Sellers try their rules with it.
+        """
 
 def add_NegotiationServiceServicer_to_server(servicer: NegotiationServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
