@@ -307,3 +307,14 @@ async def test_preview_runs_the_listing_s_rules_without_storing(service: Service
 def test_money_round_trips_through_minor_units() -> None:
     assert to_minor(Decimal("8500"), "USD") == 850_000 and to_major(850_000, "USD") == 8500
     assert to_minor(Decimal("150000"), "THB") == 15_000_000 and to_major(5000, "JPY") == 5000
+
+
+async def test_garbage_on_the_bus_is_dead_lettered_and_the_next_event_still_answered(
+    service: Service,
+) -> None:
+    subject = f"{service.settings.inbound_prefix}.{PAGE_ID}.message"
+    await service.js.publish(subject, b"\xff\x00 not protobuf", headers={"Nats-Msg-Id": "junk"})
+    await say(service, "is it still available?", 1)
+    assert len(await service.replies(1)) == 1
+    dead = await service.js.stream_info("PARLEY_DLQ")
+    assert dead.state.messages >= 1
