@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -129,3 +130,22 @@ def _parse_list(raw: str) -> list[str]:
     if any(not item for item in items):
         raise ValueError("empty item in comma-separated list")
     return items
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """What a service's database commands need (serve, migrate, maintenance)."""
+
+    database_url: Secret
+    schema: str
+    log_level: str
+
+    @classmethod
+    def read(cls, env: Env, service: str) -> DatabaseSettings:
+        """PARLEY_DATABASE_URL, PARLEY_<SERVICE>_SCHEMA (default: the service's name) and
+        PARLEY_LOG_LEVEL."""
+        return cls(
+            database_url=env.secret("PARLEY_DATABASE_URL"),
+            schema=env.text(f"PARLEY_{service.upper()}_SCHEMA", service.lower()),
+            log_level=env.text("PARLEY_LOG_LEVEL", "INFO"),
+        )

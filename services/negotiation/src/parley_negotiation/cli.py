@@ -10,11 +10,11 @@ import sys
 from parley_kit.grpc_server import serve_until_signal
 from parley_kit.logs import configure_logging
 from parley_kit.migrations import migrate_command
-from parley_kit.settings import Env, SettingsError
+from parley_kit.settings import DatabaseSettings, Env, SettingsError
 from parley_kit.tracing import configure_tracing, shutdown_tracing
 from parley_negotiation import bootstrap, preview
 from parley_negotiation.phrasing.llm import phraser_from_env
-from parley_negotiation.settings import DatabaseSettings, NegotiationSettings
+from parley_negotiation.settings import NegotiationSettings
 
 
 async def serve(settings: NegotiationSettings) -> None:
@@ -41,7 +41,7 @@ def _serve(_: argparse.Namespace) -> int:
 
 def _migrate(_: argparse.Namespace) -> int:
     env = Env()
-    db = DatabaseSettings.read(env)
+    db = DatabaseSettings.read(env, "negotiation")
     env.check()
     configure_logging("negotiation", db.log_level)
     return migrate_command(db.database_url.reveal(), db.schema, bootstrap.migrations_folder())

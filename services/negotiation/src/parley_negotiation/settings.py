@@ -7,25 +7,7 @@ from dataclasses import dataclass, replace
 
 from parley_kit.callers import read_callers, token_table
 from parley_kit.secrets import Secret
-from parley_kit.settings import Env
-
-
-@dataclass(frozen=True)
-class DatabaseSettings:
-    """What `parley negotiation migrate` needs."""
-
-    database_url: Secret
-    schema: str
-    log_level: str
-
-    @classmethod
-    def read(cls, env: Env) -> DatabaseSettings:
-        """PARLEY_DATABASE_URL, PARLEY_NEGOTIATION_SCHEMA, PARLEY_LOG_LEVEL."""
-        return cls(
-            database_url=env.secret("PARLEY_DATABASE_URL"),
-            schema=env.text("PARLEY_NEGOTIATION_SCHEMA", "negotiation"),
-            log_level=env.text("PARLEY_LOG_LEVEL", "INFO"),
-        )
+from parley_kit.settings import DatabaseSettings, Env
 
 
 @dataclass(frozen=True)
@@ -60,7 +42,7 @@ class NegotiationSettings:
         raw_callers = env.secret("PARLEY_NEGOTIATION_CALLERS", Secret(""))
         auth_disabled = env.flag("PARLEY_NEGOTIATION_AUTH_DISABLED", False)
         settings = cls(
-            db=DatabaseSettings.read(env),
+            db=DatabaseSettings.read(env, "negotiation"),
             nats_url=env.url("PARLEY_NATS_URL", schemes=("nats", "tls")),
             host=env.text("PARLEY_NEGOTIATION_HOST", "127.0.0.1"),
             port=env.integer("PARLEY_NEGOTIATION_PORT", 50053, low=0, high=65535),

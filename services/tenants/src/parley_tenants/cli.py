@@ -11,13 +11,13 @@ from parley_kit.db import create_pool
 from parley_kit.grpc_server import serve_until_signal
 from parley_kit.logs import configure_logging
 from parley_kit.migrations import migrate_command
-from parley_kit.settings import Env, SettingsError
+from parley_kit.settings import DatabaseSettings, Env, SettingsError
 from parley_kit.tracing import configure_tracing, shutdown_tracing
 from parley_tenants import bootstrap
 from parley_tenants.adapters.crypto import TokenCipher
 from parley_tenants.entrypoints import operator_cli
 from parley_tenants.service_layer.keys import rotate_keys
-from parley_tenants.settings import DatabaseSettings, TenantsSettings
+from parley_tenants.settings import TenantsSettings
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def _serve(_: argparse.Namespace) -> int:
 
 def _database() -> DatabaseSettings:
     env = Env()
-    settings = DatabaseSettings.read(env)
+    settings = DatabaseSettings.read(env, "tenants")
     env.check()
     configure_logging("tenants", settings.log_level)
     return settings

@@ -8,27 +8,9 @@ from dataclasses import dataclass, replace
 from parley_kit.callers import read_callers, token_table
 from parley_kit.graph import GraphConfig
 from parley_kit.secrets import Secret
-from parley_kit.settings import Env
+from parley_kit.settings import DatabaseSettings, Env
 
 DEFAULT_GRAPH_URL = "http://127.0.0.1:8090"  # the Messenger emulator of `make run`
-
-
-@dataclass(frozen=True)
-class DatabaseSettings:
-    """What the direct database commands need (migrate, rotate-keys)."""
-
-    database_url: Secret
-    schema: str
-    log_level: str
-
-    @classmethod
-    def read(cls, env: Env) -> DatabaseSettings:
-        """PARLEY_DATABASE_URL, PARLEY_TENANTS_SCHEMA, PARLEY_LOG_LEVEL."""
-        return cls(
-            database_url=env.secret("PARLEY_DATABASE_URL"),
-            schema=env.text("PARLEY_TENANTS_SCHEMA", "tenants"),
-            log_level=env.text("PARLEY_LOG_LEVEL", "INFO"),
-        )
 
 
 @dataclass(frozen=True)
@@ -63,7 +45,7 @@ class TenantsSettings:
         settings = cls(
             callers={},
             auth_disabled=auth_disabled,
-            db=DatabaseSettings.read(env),
+            db=DatabaseSettings.read(env, "tenants"),
             graph=GraphConfig.from_env(env, default_url=DEFAULT_GRAPH_URL),
             dialog_url=env.text("FACEBOOK_DIALOG_URL", ""),
             nats_url=env.url("PARLEY_NATS_URL", schemes=("nats", "tls")),
