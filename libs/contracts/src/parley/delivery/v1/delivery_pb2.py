@@ -23,33 +23,61 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from parley.events.v1 import delivery_pb2 as parley_dot_events_dot_v1_dot_delivery__pb2
+from parley.events.v1 import replies_pb2 as parley_dot_events_dot_v1_dot_replies__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!parley/delivery/v1/delivery.proto\x12\x12parley.delivery.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"b\n\x12SendAsHumanRequest\x12\x0f\n\x07page_id\x18\x01 \x01(\t\x12\x14\n\x0crecipient_id\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x04 \x01(\t\"6\n\x13SendAsHumanResponse\x12\x12\n\nmessage_id\x18\x01 \x01(\t\x12\x0b\n\x03tag\x18\x02 \x01(\t\"?\n\x16GetWindowStatusRequest\x12\x0f\n\x07page_id\x18\x01 \x01(\t\x12\x14\n\x0crecipient_id\x18\x02 \x01(\t\"\xf9\x01\n\x17GetWindowStatusResponse\x12.\n\x05state\x18\x01 \x01(\x0e\x32\x1f.parley.delivery.v1.WindowState\x12\x38\n\x14last_buyer_action_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x14\x62ot_window_closes_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12:\n\x16human_window_closes_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"/\n\nIceBreaker\x12\x10\n\x08question\x18\x01 \x01(\t\x12\x0f\n\x07payload\x18\x02 \x01(\t\"7\n\x08MenuItem\x12\r\n\x05title\x18\x01 \x01(\t\x12\x0f\n\x07payload\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t\"\xc6\x01\n\x17SetUpPageProfileRequest\x12\x0f\n\x07page_id\x18\x01 \x01(\t\x12\x1b\n\x13get_started_payload\x18\x02 \x01(\t\x12\x10\n\x08greeting\x18\x03 \x01(\t\x12\x34\n\x0cice_breakers\x18\x04 \x03(\x0b\x32\x1e.parley.delivery.v1.IceBreaker\x12\x35\n\x0fpersistent_menu\x18\x05 \x03(\x0b\x32\x1c.parley.delivery.v1.MenuItem\"+\n\x18SetUpPageProfileResponse\x12\x0f\n\x07\x61pplied\x18\x01 \x01(\x08*~\n\x0bWindowState\x12\x1c\n\x18WINDOW_STATE_UNSPECIFIED\x10\x00\x12\x15\n\x11WINDOW_STATE_OPEN\x10\x01\x12!\n\x1dWINDOW_STATE_HUMAN_AGENT_ONLY\x10\x02\x12\x17\n\x13WINDOW_STATE_CLOSED\x10\x03\x32\xcc\x02\n\x0f\x44\x65liveryService\x12^\n\x0bSendAsHuman\x12&.parley.delivery.v1.SendAsHumanRequest\x1a\'.parley.delivery.v1.SendAsHumanResponse\x12j\n\x0fGetWindowStatus\x12*.parley.delivery.v1.GetWindowStatusRequest\x1a+.parley.delivery.v1.GetWindowStatusResponse\x12m\n\x10SetUpPageProfile\x12+.parley.delivery.v1.SetUpPageProfileRequest\x1a,.parley.delivery.v1.SetUpPageProfileResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!parley/delivery/v1/delivery.proto\x12\x12parley.delivery.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fparley/events/v1/delivery.proto\x1a\x1eparley/events/v1/replies.proto\"\xa0\x01\n\x12SendAsHumanRequest\x12\x0f\n\x07page_id\x18\x01 \x01(\t\x12\x14\n\x0crecipient_id\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x04 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x05 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x06 \x01(\t\x12\x11\n\tseller_id\x18\x07 \x01(\t\"c\n\x13SendAsHumanResponse\x12\x12\n\nmessage_id\x18\x01 \x01(\t\x12\x0b\n\x03tag\x18\x02 \x01(\t\x12\x13\n\x0bmessage_ids\x18\x03 \x03(\t\x12\x16\n\x0emessaging_type\x18\x04 \x01(\t\"?\n\x16GetWindowStatusRequest\x12\x0f\n\x07page_id\x18\x01 \x01(\t\x12\x14\n\x0crecipient_id\x18\x02 \x01(\t\"\x8f\x02\n\x17GetWindowStatusResponse\x12.\n\x05state\x18\x01 \x01(\x0e\x32\x1f.parley.delivery.v1.WindowState\x12\x38\n\x14last_buyer_action_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x14\x62ot_window_closes_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12:\n\x16human_window_closes_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cpage_blocked\x18\x05 \x01(\x08\"k\n\x1bListOutboundMessagesRequest\x12\x0f\n\x07page_id\x18\x01 \x01(\t\x12\x14\n\x0crecipient_id\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"\xf2\x01\n\x0fOutboundMessage\x12\x12\n\nmessage_id\x18\x01 \x01(\t\x12\x0c\n\x04part\x18\x02 \x01(\x05\x12\x31\n\x06status\x18\x03 \x01(\x0e\x32!.parley.delivery.v1.MessageStatus\x12+\n\x07sent_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x64\x65livered_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07read_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xd9\x03\n\rOutboundReply\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12-\n\x06\x61uthor\x18\x03 \x01(\x0e\x32\x1d.parley.events.v1.ReplyAuthor\x12/\n\x07outcome\x18\x04 \x01(\x0e\x32\x1e.parley.events.v1.ReplyOutcome\x12\x0e\n\x06\x64\x65tail\x18\x05 \x01(\t\x12\x0c\n\x04text\x18\x06 \x01(\t\x12\x16\n\x0emessaging_type\x18\x07 \x01(\t\x12\x0b\n\x03tag\x18\x08 \x01(\t\x12\x35\n\rthread_action\x18\t \x01(\x0e\x32\x1e.parley.events.v1.ThreadAction\x12.\n\ndecided_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x08messages\x18\x0c \x03(\x0b\x32#.parley.delivery.v1.OutboundMessage\x12\x12\n\ncomment_id\x18\r \x01(\t\x12\x10\n\x08\x61ttempts\x18\x0e \x01(\x05\"k\n\x1cListOutboundMessagesResponse\x12\x32\n\x07replies\x18\x01 \x03(\x0b\x32!.parley.delivery.v1.OutboundReply\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"h\n\x18PassThreadControlRequest\x12\x0f\n\x07page_id\x18\x01 \x01(\t\x12\x14\n\x0crecipient_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x15\n\rtarget_app_id\x18\x04 \x01(\t\"1\n\x19PassThreadControlResponse\x12\x14\n\x0cowner_app_id\x18\x01 \x01(\t\"Q\n\x18TakeThreadControlRequest\x12\x0f\n\x07page_id\x18\x01 \x01(\t\x12\x14\n\x0crecipient_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"1\n\x19TakeThreadControlResponse\x12\x14\n\x0cowner_app_id\x18\x01 \x01(\t\">\n\x15GetThreadOwnerRequest\x12\x0f\n\x07page_id\x18\x01 \x01(\t\x12\x14\n\x0crecipient_id\x18\x02 \x01(\t\"\\\n\x16GetThreadOwnerResponse\x12\x14\n\x0cowner_app_id\x18\x01 \x01(\t\x12\x13\n\x0bwith_parley\x18\x02 \x01(\x08\x12\x17\n\x0fwith_page_inbox\x18\x03 \x01(\x08\"/\n\nIceBreaker\x12\x10\n\x08question\x18\x01 \x01(\t\x12\x0f\n\x07payload\x18\x02 \x01(\t\"7\n\x08MenuItem\x12\r\n\x05title\x18\x01 \x01(\t\x12\x0f\n\x07payload\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t\"-\n\rLocalizedText\x12\x0e\n\x06locale\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\"\x89\x01\n\x0fProfileSettings\x12\x11\n\tlanguages\x18\x01 \x03(\t\x12\x11\n\tpage_name\x18\x02 \x01(\t\x12\x18\n\x10viewings_enabled\x18\x03 \x01(\x08\x12\x1e\n\x16human_takeover_enabled\x18\x04 \x01(\x08\x12\x16\n\x0eoffers_enabled\x18\x05 \x01(\x08\"\xc2\x02\n\x17SetUpPageProfileRequest\x12\x0f\n\x07page_id\x18\x01 \x01(\t\x12\x1b\n\x13get_started_payload\x18\x02 \x01(\t\x12\x10\n\x08greeting\x18\x03 \x01(\t\x12\x34\n\x0cice_breakers\x18\x04 \x03(\x0b\x32\x1e.parley.delivery.v1.IceBreaker\x12\x35\n\x0fpersistent_menu\x18\x05 \x03(\x0b\x32\x1c.parley.delivery.v1.MenuItem\x12\x34\n\tgreetings\x18\x06 \x03(\x0b\x32!.parley.delivery.v1.LocalizedText\x12\x35\n\x08settings\x18\x07 \x01(\x0b\x32#.parley.delivery.v1.ProfileSettings\x12\r\n\x05\x66orce\x18\x08 \x01(\x08\"N\n\x18SetUpPageProfileResponse\x12\x0f\n\x07\x61pplied\x18\x01 \x01(\x08\x12\x11\n\tunchanged\x18\x02 \x01(\x08\x12\x0e\n\x06\x66ields\x18\x03 \x03(\t*~\n\x0bWindowState\x12\x1c\n\x18WINDOW_STATE_UNSPECIFIED\x10\x00\x12\x15\n\x11WINDOW_STATE_OPEN\x10\x01\x12!\n\x1dWINDOW_STATE_HUMAN_AGENT_ONLY\x10\x02\x12\x17\n\x13WINDOW_STATE_CLOSED\x10\x03*\x7f\n\rMessageStatus\x12\x1e\n\x1aMESSAGE_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13MESSAGE_STATUS_SENT\x10\x01\x12\x1c\n\x18MESSAGE_STATUS_DELIVERED\x10\x02\x12\x17\n\x13MESSAGE_STATUS_READ\x10\x03\x32\x94\x06\n\x0f\x44\x65liveryService\x12^\n\x0bSendAsHuman\x12&.parley.delivery.v1.SendAsHumanRequest\x1a\'.parley.delivery.v1.SendAsHumanResponse\x12j\n\x0fGetWindowStatus\x12*.parley.delivery.v1.GetWindowStatusRequest\x1a+.parley.delivery.v1.GetWindowStatusResponse\x12y\n\x14ListOutboundMessages\x12/.parley.delivery.v1.ListOutboundMessagesRequest\x1a\x30.parley.delivery.v1.ListOutboundMessagesResponse\x12p\n\x11PassThreadControl\x12,.parley.delivery.v1.PassThreadControlRequest\x1a-.parley.delivery.v1.PassThreadControlResponse\x12p\n\x11TakeThreadControl\x12,.parley.delivery.v1.TakeThreadControlRequest\x1a-.parley.delivery.v1.TakeThreadControlResponse\x12g\n\x0eGetThreadOwner\x12).parley.delivery.v1.GetThreadOwnerRequest\x1a*.parley.delivery.v1.GetThreadOwnerResponse\x12m\n\x10SetUpPageProfile\x12+.parley.delivery.v1.SetUpPageProfileRequest\x1a,.parley.delivery.v1.SetUpPageProfileResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'parley.delivery.v1.delivery_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_WINDOWSTATE']._serialized_start=915
-  _globals['_WINDOWSTATE']._serialized_end=1041
-  _globals['_SENDASHUMANREQUEST']._serialized_start=90
-  _globals['_SENDASHUMANREQUEST']._serialized_end=188
-  _globals['_SENDASHUMANRESPONSE']._serialized_start=190
-  _globals['_SENDASHUMANRESPONSE']._serialized_end=244
-  _globals['_GETWINDOWSTATUSREQUEST']._serialized_start=246
-  _globals['_GETWINDOWSTATUSREQUEST']._serialized_end=309
-  _globals['_GETWINDOWSTATUSRESPONSE']._serialized_start=312
-  _globals['_GETWINDOWSTATUSRESPONSE']._serialized_end=561
-  _globals['_ICEBREAKER']._serialized_start=563
-  _globals['_ICEBREAKER']._serialized_end=610
-  _globals['_MENUITEM']._serialized_start=612
-  _globals['_MENUITEM']._serialized_end=667
-  _globals['_SETUPPAGEPROFILEREQUEST']._serialized_start=670
-  _globals['_SETUPPAGEPROFILEREQUEST']._serialized_end=868
-  _globals['_SETUPPAGEPROFILERESPONSE']._serialized_start=870
-  _globals['_SETUPPAGEPROFILERESPONSE']._serialized_end=913
-  _globals['_DELIVERYSERVICE']._serialized_start=1044
-  _globals['_DELIVERYSERVICE']._serialized_end=1376
+  _globals['_WINDOWSTATE']._serialized_start=2844
+  _globals['_WINDOWSTATE']._serialized_end=2970
+  _globals['_MESSAGESTATUS']._serialized_start=2972
+  _globals['_MESSAGESTATUS']._serialized_end=3099
+  _globals['_SENDASHUMANREQUEST']._serialized_start=156
+  _globals['_SENDASHUMANREQUEST']._serialized_end=316
+  _globals['_SENDASHUMANRESPONSE']._serialized_start=318
+  _globals['_SENDASHUMANRESPONSE']._serialized_end=417
+  _globals['_GETWINDOWSTATUSREQUEST']._serialized_start=419
+  _globals['_GETWINDOWSTATUSREQUEST']._serialized_end=482
+  _globals['_GETWINDOWSTATUSRESPONSE']._serialized_start=485
+  _globals['_GETWINDOWSTATUSRESPONSE']._serialized_end=756
+  _globals['_LISTOUTBOUNDMESSAGESREQUEST']._serialized_start=758
+  _globals['_LISTOUTBOUNDMESSAGESREQUEST']._serialized_end=865
+  _globals['_OUTBOUNDMESSAGE']._serialized_start=868
+  _globals['_OUTBOUNDMESSAGE']._serialized_end=1110
+  _globals['_OUTBOUNDREPLY']._serialized_start=1113
+  _globals['_OUTBOUNDREPLY']._serialized_end=1586
+  _globals['_LISTOUTBOUNDMESSAGESRESPONSE']._serialized_start=1588
+  _globals['_LISTOUTBOUNDMESSAGESRESPONSE']._serialized_end=1695
+  _globals['_PASSTHREADCONTROLREQUEST']._serialized_start=1697
+  _globals['_PASSTHREADCONTROLREQUEST']._serialized_end=1801
+  _globals['_PASSTHREADCONTROLRESPONSE']._serialized_start=1803
+  _globals['_PASSTHREADCONTROLRESPONSE']._serialized_end=1852
+  _globals['_TAKETHREADCONTROLREQUEST']._serialized_start=1854
+  _globals['_TAKETHREADCONTROLREQUEST']._serialized_end=1935
+  _globals['_TAKETHREADCONTROLRESPONSE']._serialized_start=1937
+  _globals['_TAKETHREADCONTROLRESPONSE']._serialized_end=1986
+  _globals['_GETTHREADOWNERREQUEST']._serialized_start=1988
+  _globals['_GETTHREADOWNERREQUEST']._serialized_end=2050
+  _globals['_GETTHREADOWNERRESPONSE']._serialized_start=2052
+  _globals['_GETTHREADOWNERRESPONSE']._serialized_end=2144
+  _globals['_ICEBREAKER']._serialized_start=2146
+  _globals['_ICEBREAKER']._serialized_end=2193
+  _globals['_MENUITEM']._serialized_start=2195
+  _globals['_MENUITEM']._serialized_end=2250
+  _globals['_LOCALIZEDTEXT']._serialized_start=2252
+  _globals['_LOCALIZEDTEXT']._serialized_end=2297
+  _globals['_PROFILESETTINGS']._serialized_start=2300
+  _globals['_PROFILESETTINGS']._serialized_end=2437
+  _globals['_SETUPPAGEPROFILEREQUEST']._serialized_start=2440
+  _globals['_SETUPPAGEPROFILEREQUEST']._serialized_end=2762
+  _globals['_SETUPPAGEPROFILERESPONSE']._serialized_start=2764
+  _globals['_SETUPPAGEPROFILERESPONSE']._serialized_end=2842
+  _globals['_DELIVERYSERVICE']._serialized_start=3102
+  _globals['_DELIVERYSERVICE']._serialized_end=3890
 # @@protoc_insertion_point(module_scope)

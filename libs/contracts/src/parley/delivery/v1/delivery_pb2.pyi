@@ -9,6 +9,8 @@ from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from parley.events.v1 import delivery_pb2 as _delivery_pb2
+from parley.events.v1 import replies_pb2 as _replies_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -46,6 +48,28 @@ WINDOW_STATE_CLOSED: WindowState.ValueType  # 3
 """Past 7 days, or the buyer never wrote."""
 Global___WindowState: _TypeAlias = WindowState  # noqa: Y015
 
+class _MessageStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _MessageStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_MessageStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    MESSAGE_STATUS_UNSPECIFIED: _MessageStatus.ValueType  # 0
+    MESSAGE_STATUS_SENT: _MessageStatus.ValueType  # 1
+    """Accepted by the Send API."""
+    MESSAGE_STATUS_DELIVERED: _MessageStatus.ValueType  # 2
+    MESSAGE_STATUS_READ: _MessageStatus.ValueType  # 3
+
+class MessageStatus(_MessageStatus, metaclass=_MessageStatusEnumTypeWrapper):
+    """MessageStatus is how far an outbound message got, from Meta's delivery and read receipts."""
+
+MESSAGE_STATUS_UNSPECIFIED: MessageStatus.ValueType  # 0
+MESSAGE_STATUS_SENT: MessageStatus.ValueType  # 1
+"""Accepted by the Send API."""
+MESSAGE_STATUS_DELIVERED: MessageStatus.ValueType  # 2
+MESSAGE_STATUS_READ: MessageStatus.ValueType  # 3
+Global___MessageStatus: _TypeAlias = MessageStatus  # noqa: Y015
+
 @_typing.final
 class SendAsHumanRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
@@ -54,11 +78,18 @@ class SendAsHumanRequest(_message.Message):
     RECIPIENT_ID_FIELD_NUMBER: _builtins.int
     TEXT_FIELD_NUMBER: _builtins.int
     IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    CONVERSATION_ID_FIELD_NUMBER: _builtins.int
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    SELLER_ID_FIELD_NUMBER: _builtins.int
     page_id: _builtins.str
     recipient_id: _builtins.str
     text: _builtins.str
     idempotency_key: _builtins.str
     """Unique per message: a retried request is never sent twice."""
+    conversation_id: _builtins.str
+    agent_id: _builtins.str
+    """Who wrote it (for the outbound log)."""
+    seller_id: _builtins.str
     def __init__(
         self,
         *,
@@ -66,10 +97,13 @@ class SendAsHumanRequest(_message.Message):
         recipient_id: _builtins.str = ...,
         text: _builtins.str = ...,
         idempotency_key: _builtins.str = ...,
+        conversation_id: _builtins.str = ...,
+        agent_id: _builtins.str = ...,
+        seller_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["idempotency_key", b"idempotency_key", "page_id", b"page_id", "recipient_id", b"recipient_id", "text", b"text"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "conversation_id", b"conversation_id", "idempotency_key", b"idempotency_key", "page_id", b"page_id", "recipient_id", b"recipient_id", "seller_id", b"seller_id", "text", b"text"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -81,18 +115,29 @@ class SendAsHumanResponse(_message.Message):
 
     MESSAGE_ID_FIELD_NUMBER: _builtins.int
     TAG_FIELD_NUMBER: _builtins.int
+    MESSAGE_IDS_FIELD_NUMBER: _builtins.int
+    MESSAGING_TYPE_FIELD_NUMBER: _builtins.int
     message_id: _builtins.str
+    """The first part's message id."""
     tag: _builtins.str
     """"" inside 24 hours, "HUMAN_AGENT" after."""
+    messaging_type: _builtins.str
+    """RESPONSE or MESSAGE_TAG."""
+    @_builtins.property
+    def message_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Every part's message id (a long text is split at sentence boundaries)."""
+
     def __init__(
         self,
         *,
         message_id: _builtins.str = ...,
         tag: _builtins.str = ...,
+        message_ids: _abc.Iterable[_builtins.str] | None = ...,
+        messaging_type: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["message_id", b"message_id", "tag", b"tag"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["message_id", b"message_id", "message_ids", b"message_ids", "messaging_type", b"messaging_type", "tag", b"tag"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -128,7 +173,10 @@ class GetWindowStatusResponse(_message.Message):
     LAST_BUYER_ACTION_AT_FIELD_NUMBER: _builtins.int
     BOT_WINDOW_CLOSES_AT_FIELD_NUMBER: _builtins.int
     HUMAN_WINDOW_CLOSES_AT_FIELD_NUMBER: _builtins.int
+    PAGE_BLOCKED_FIELD_NUMBER: _builtins.int
     state: Global___WindowState.ValueType
+    page_blocked: _builtins.bool
+    """Meta blocked the Page from messaging: nothing may be sent, whatever the window."""
     @_builtins.property
     def last_buyer_action_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -142,14 +190,314 @@ class GetWindowStatusResponse(_message.Message):
         last_buyer_action_at: _timestamp_pb2.Timestamp | None = ...,
         bot_window_closes_at: _timestamp_pb2.Timestamp | None = ...,
         human_window_closes_at: _timestamp_pb2.Timestamp | None = ...,
+        page_blocked: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["bot_window_closes_at", b"bot_window_closes_at", "human_window_closes_at", b"human_window_closes_at", "last_buyer_action_at", b"last_buyer_action_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["bot_window_closes_at", b"bot_window_closes_at", "human_window_closes_at", b"human_window_closes_at", "last_buyer_action_at", b"last_buyer_action_at", "state", b"state"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bot_window_closes_at", b"bot_window_closes_at", "human_window_closes_at", b"human_window_closes_at", "last_buyer_action_at", b"last_buyer_action_at", "page_blocked", b"page_blocked", "state", b"state"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetWindowStatusResponse: _TypeAlias = GetWindowStatusResponse  # noqa: Y015
+
+@_typing.final
+class ListOutboundMessagesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAGE_ID_FIELD_NUMBER: _builtins.int
+    RECIPIENT_ID_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    page_id: _builtins.str
+    recipient_id: _builtins.str
+    page_size: _builtins.int
+    """At most this many replies (default 50, at most 200)."""
+    page_token: _builtins.str
+    """next_page_token of the previous answer, to read older replies."""
+    def __init__(
+        self,
+        *,
+        page_id: _builtins.str = ...,
+        recipient_id: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_id", b"page_id", "page_size", b"page_size", "page_token", b"page_token", "recipient_id", b"recipient_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListOutboundMessagesRequest: _TypeAlias = ListOutboundMessagesRequest  # noqa: Y015
+
+@_typing.final
+class OutboundMessage(_message.Message):
+    """OutboundMessage is one message Meta accepted (a reply may have several parts)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    PART_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    SENT_AT_FIELD_NUMBER: _builtins.int
+    DELIVERED_AT_FIELD_NUMBER: _builtins.int
+    READ_AT_FIELD_NUMBER: _builtins.int
+    message_id: _builtins.str
+    part: _builtins.int
+    status: Global___MessageStatus.ValueType
+    @_builtins.property
+    def sent_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def delivered_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def read_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        message_id: _builtins.str = ...,
+        part: _builtins.int = ...,
+        status: Global___MessageStatus.ValueType = ...,
+        sent_at: _timestamp_pb2.Timestamp | None = ...,
+        delivered_at: _timestamp_pb2.Timestamp | None = ...,
+        read_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["delivered_at", b"delivered_at", "read_at", b"read_at", "sent_at", b"sent_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["delivered_at", b"delivered_at", "message_id", b"message_id", "part", b"part", "read_at", b"read_at", "sent_at", b"sent_at", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OutboundMessage: _TypeAlias = OutboundMessage  # noqa: Y015
+
+@_typing.final
+class OutboundReply(_message.Message):
+    """OutboundReply is one reply command or human send and what became of it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    CONVERSATION_ID_FIELD_NUMBER: _builtins.int
+    AUTHOR_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    DETAIL_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    MESSAGING_TYPE_FIELD_NUMBER: _builtins.int
+    TAG_FIELD_NUMBER: _builtins.int
+    THREAD_ACTION_FIELD_NUMBER: _builtins.int
+    DECIDED_AT_FIELD_NUMBER: _builtins.int
+    FINISHED_AT_FIELD_NUMBER: _builtins.int
+    MESSAGES_FIELD_NUMBER: _builtins.int
+    COMMENT_ID_FIELD_NUMBER: _builtins.int
+    ATTEMPTS_FIELD_NUMBER: _builtins.int
+    idempotency_key: _builtins.str
+    conversation_id: _builtins.str
+    author: _replies_pb2.ReplyAuthor.ValueType
+    outcome: _delivery_pb2.ReplyOutcome.ValueType
+    """UNSPECIFIED while it is still being sent."""
+    detail: _builtins.str
+    text: _builtins.str
+    messaging_type: _builtins.str
+    tag: _builtins.str
+    thread_action: _replies_pb2.ThreadAction.ValueType
+    comment_id: _builtins.str
+    attempts: _builtins.int
+    @_builtins.property
+    def decided_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def finished_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def messages(self) -> _containers.RepeatedCompositeFieldContainer[Global___OutboundMessage]: ...
+    def __init__(
+        self,
+        *,
+        idempotency_key: _builtins.str = ...,
+        conversation_id: _builtins.str = ...,
+        author: _replies_pb2.ReplyAuthor.ValueType = ...,
+        outcome: _delivery_pb2.ReplyOutcome.ValueType = ...,
+        detail: _builtins.str = ...,
+        text: _builtins.str = ...,
+        messaging_type: _builtins.str = ...,
+        tag: _builtins.str = ...,
+        thread_action: _replies_pb2.ThreadAction.ValueType = ...,
+        decided_at: _timestamp_pb2.Timestamp | None = ...,
+        finished_at: _timestamp_pb2.Timestamp | None = ...,
+        messages: _abc.Iterable[Global___OutboundMessage] | None = ...,
+        comment_id: _builtins.str = ...,
+        attempts: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["decided_at", b"decided_at", "finished_at", b"finished_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempts", b"attempts", "author", b"author", "comment_id", b"comment_id", "conversation_id", b"conversation_id", "decided_at", b"decided_at", "detail", b"detail", "finished_at", b"finished_at", "idempotency_key", b"idempotency_key", "messages", b"messages", "messaging_type", b"messaging_type", "outcome", b"outcome", "tag", b"tag", "text", b"text", "thread_action", b"thread_action"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OutboundReply: _TypeAlias = OutboundReply  # noqa: Y015
+
+@_typing.final
+class ListOutboundMessagesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REPLIES_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Empty when there is nothing older."""
+    @_builtins.property
+    def replies(self) -> _containers.RepeatedCompositeFieldContainer[Global___OutboundReply]: ...
+    def __init__(
+        self,
+        *,
+        replies: _abc.Iterable[Global___OutboundReply] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "replies", b"replies"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListOutboundMessagesResponse: _TypeAlias = ListOutboundMessagesResponse  # noqa: Y015
+
+@_typing.final
+class PassThreadControlRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAGE_ID_FIELD_NUMBER: _builtins.int
+    RECIPIENT_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    TARGET_APP_ID_FIELD_NUMBER: _builtins.int
+    page_id: _builtins.str
+    recipient_id: _builtins.str
+    reason: _builtins.str
+    """Shown to the seller in the Page Inbox."""
+    target_app_id: _builtins.str
+    """Empty: the Page Inbox (263902037430900)."""
+    def __init__(
+        self,
+        *,
+        page_id: _builtins.str = ...,
+        recipient_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+        target_app_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_id", b"page_id", "reason", b"reason", "recipient_id", b"recipient_id", "target_app_id", b"target_app_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PassThreadControlRequest: _TypeAlias = PassThreadControlRequest  # noqa: Y015
+
+@_typing.final
+class PassThreadControlResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OWNER_APP_ID_FIELD_NUMBER: _builtins.int
+    owner_app_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        owner_app_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["owner_app_id", b"owner_app_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PassThreadControlResponse: _TypeAlias = PassThreadControlResponse  # noqa: Y015
+
+@_typing.final
+class TakeThreadControlRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAGE_ID_FIELD_NUMBER: _builtins.int
+    RECIPIENT_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    page_id: _builtins.str
+    recipient_id: _builtins.str
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        page_id: _builtins.str = ...,
+        recipient_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_id", b"page_id", "reason", b"reason", "recipient_id", b"recipient_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TakeThreadControlRequest: _TypeAlias = TakeThreadControlRequest  # noqa: Y015
+
+@_typing.final
+class TakeThreadControlResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OWNER_APP_ID_FIELD_NUMBER: _builtins.int
+    owner_app_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        owner_app_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["owner_app_id", b"owner_app_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TakeThreadControlResponse: _TypeAlias = TakeThreadControlResponse  # noqa: Y015
+
+@_typing.final
+class GetThreadOwnerRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAGE_ID_FIELD_NUMBER: _builtins.int
+    RECIPIENT_ID_FIELD_NUMBER: _builtins.int
+    page_id: _builtins.str
+    recipient_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        page_id: _builtins.str = ...,
+        recipient_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_id", b"page_id", "recipient_id", b"recipient_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetThreadOwnerRequest: _TypeAlias = GetThreadOwnerRequest  # noqa: Y015
+
+@_typing.final
+class GetThreadOwnerResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OWNER_APP_ID_FIELD_NUMBER: _builtins.int
+    WITH_PARLEY_FIELD_NUMBER: _builtins.int
+    WITH_PAGE_INBOX_FIELD_NUMBER: _builtins.int
+    owner_app_id: _builtins.str
+    with_parley: _builtins.bool
+    """Parley's app owns it: the bot may answer."""
+    with_page_inbox: _builtins.bool
+    """The Page Inbox owns it: a human answers."""
+    def __init__(
+        self,
+        *,
+        owner_app_id: _builtins.str = ...,
+        with_parley: _builtins.bool = ...,
+        with_page_inbox: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["owner_app_id", b"owner_app_id", "with_page_inbox", b"with_page_inbox", "with_parley", b"with_parley"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetThreadOwnerResponse: _TypeAlias = GetThreadOwnerResponse  # noqa: Y015
 
 @_typing.final
 class IceBreaker(_message.Message):
@@ -203,6 +551,70 @@ class MenuItem(_message.Message):
 Global___MenuItem: _TypeAlias = MenuItem  # noqa: Y015
 
 @_typing.final
+class LocalizedText(_message.Message):
+    """LocalizedText is a text for one locale (`default`, `en_US`, `th_TH`, ...)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOCALE_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    locale: _builtins.str
+    text: _builtins.str
+    def __init__(
+        self,
+        *,
+        locale: _builtins.str = ...,
+        text: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["locale", b"locale", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LocalizedText: _TypeAlias = LocalizedText  # noqa: Y015
+
+@_typing.final
+class ProfileSettings(_message.Message):
+    """ProfileSettings are the seller's settings a Page profile is built from."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LANGUAGES_FIELD_NUMBER: _builtins.int
+    PAGE_NAME_FIELD_NUMBER: _builtins.int
+    VIEWINGS_ENABLED_FIELD_NUMBER: _builtins.int
+    HUMAN_TAKEOVER_ENABLED_FIELD_NUMBER: _builtins.int
+    OFFERS_ENABLED_FIELD_NUMBER: _builtins.int
+    page_name: _builtins.str
+    """The Page's name, for the greeting."""
+    viewings_enabled: _builtins.bool
+    """Offer BOOK_VIEWING (the seller has viewing slots)."""
+    human_takeover_enabled: _builtins.bool
+    """Offer TALK_TO_PERSON (the seller takes conversations over)."""
+    offers_enabled: _builtins.bool
+    """Offer MAKE_OFFER."""
+    @_builtins.property
+    def languages(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Languages of the seller's replies, most preferred first (en, th): the first is `default`."""
+
+    def __init__(
+        self,
+        *,
+        languages: _abc.Iterable[_builtins.str] | None = ...,
+        page_name: _builtins.str = ...,
+        viewings_enabled: _builtins.bool = ...,
+        human_takeover_enabled: _builtins.bool = ...,
+        offers_enabled: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["human_takeover_enabled", b"human_takeover_enabled", "languages", b"languages", "offers_enabled", b"offers_enabled", "page_name", b"page_name", "viewings_enabled", b"viewings_enabled"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProfileSettings: _TypeAlias = ProfileSettings  # noqa: Y015
+
+@_typing.final
 class SetUpPageProfileRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -211,13 +623,30 @@ class SetUpPageProfileRequest(_message.Message):
     GREETING_FIELD_NUMBER: _builtins.int
     ICE_BREAKERS_FIELD_NUMBER: _builtins.int
     PERSISTENT_MENU_FIELD_NUMBER: _builtins.int
+    GREETINGS_FIELD_NUMBER: _builtins.int
+    SETTINGS_FIELD_NUMBER: _builtins.int
+    FORCE_FIELD_NUMBER: _builtins.int
     page_id: _builtins.str
     get_started_payload: _builtins.str
+    """Empty: parley_kit.payloads.GET_STARTED."""
     greeting: _builtins.str
+    """The default greeting; empty: built from settings."""
+    force: _builtins.bool
+    """Apply even if the same profile was applied before (otherwise that costs no API call)."""
     @_builtins.property
-    def ice_breakers(self) -> _containers.RepeatedCompositeFieldContainer[Global___IceBreaker]: ...
+    def ice_breakers(self) -> _containers.RepeatedCompositeFieldContainer[Global___IceBreaker]:
+        """Empty: built from settings."""
+
     @_builtins.property
-    def persistent_menu(self) -> _containers.RepeatedCompositeFieldContainer[Global___MenuItem]: ...
+    def persistent_menu(self) -> _containers.RepeatedCompositeFieldContainer[Global___MenuItem]:
+        """Empty: built from settings."""
+
+    @_builtins.property
+    def greetings(self) -> _containers.RepeatedCompositeFieldContainer[Global___LocalizedText]:
+        """Greetings per locale; they win over `greeting` and the built ones."""
+
+    @_builtins.property
+    def settings(self) -> Global___ProfileSettings: ...
     def __init__(
         self,
         *,
@@ -226,10 +655,13 @@ class SetUpPageProfileRequest(_message.Message):
         greeting: _builtins.str = ...,
         ice_breakers: _abc.Iterable[Global___IceBreaker] | None = ...,
         persistent_menu: _abc.Iterable[Global___MenuItem] | None = ...,
+        greetings: _abc.Iterable[Global___LocalizedText] | None = ...,
+        settings: Global___ProfileSettings | None = ...,
+        force: _builtins.bool = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["settings", b"settings"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["get_started_payload", b"get_started_payload", "greeting", b"greeting", "ice_breakers", b"ice_breakers", "page_id", b"page_id", "persistent_menu", b"persistent_menu"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["force", b"force", "get_started_payload", b"get_started_payload", "greeting", b"greeting", "greetings", b"greetings", "ice_breakers", b"ice_breakers", "page_id", b"page_id", "persistent_menu", b"persistent_menu", "settings", b"settings"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -240,15 +672,26 @@ class SetUpPageProfileResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     APPLIED_FIELD_NUMBER: _builtins.int
+    UNCHANGED_FIELD_NUMBER: _builtins.int
+    FIELDS_FIELD_NUMBER: _builtins.int
     applied: _builtins.bool
+    """True when the profile is in place (now or from before)."""
+    unchanged: _builtins.bool
+    """True when the same profile was already applied and no call was made."""
+    @_builtins.property
+    def fields(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The profile fields set."""
+
     def __init__(
         self,
         *,
         applied: _builtins.bool = ...,
+        unchanged: _builtins.bool = ...,
+        fields: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["applied", b"applied"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applied", b"applied", "fields", b"fields", "unchanged", b"unchanged"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -27,6 +27,9 @@ if _version_not_supported:
 
 class DeliveryServiceStub:
     """DeliveryService sends to Facebook inside Meta's policy.
+
+    Callers authenticate with `authorization: Bearer <token>`; each method names the callers it
+    accepts (PERMISSION_DENIED for the others).
     """
 
     def __init__(self, channel):
@@ -45,6 +48,26 @@ class DeliveryServiceStub:
                 request_serializer=parley_dot_delivery_dot_v1_dot_delivery__pb2.GetWindowStatusRequest.SerializeToString,
                 response_deserializer=parley_dot_delivery_dot_v1_dot_delivery__pb2.GetWindowStatusResponse.FromString,
                 _registered_method=True)
+        self.ListOutboundMessages = channel.unary_unary(
+                '/parley.delivery.v1.DeliveryService/ListOutboundMessages',
+                request_serializer=parley_dot_delivery_dot_v1_dot_delivery__pb2.ListOutboundMessagesRequest.SerializeToString,
+                response_deserializer=parley_dot_delivery_dot_v1_dot_delivery__pb2.ListOutboundMessagesResponse.FromString,
+                _registered_method=True)
+        self.PassThreadControl = channel.unary_unary(
+                '/parley.delivery.v1.DeliveryService/PassThreadControl',
+                request_serializer=parley_dot_delivery_dot_v1_dot_delivery__pb2.PassThreadControlRequest.SerializeToString,
+                response_deserializer=parley_dot_delivery_dot_v1_dot_delivery__pb2.PassThreadControlResponse.FromString,
+                _registered_method=True)
+        self.TakeThreadControl = channel.unary_unary(
+                '/parley.delivery.v1.DeliveryService/TakeThreadControl',
+                request_serializer=parley_dot_delivery_dot_v1_dot_delivery__pb2.TakeThreadControlRequest.SerializeToString,
+                response_deserializer=parley_dot_delivery_dot_v1_dot_delivery__pb2.TakeThreadControlResponse.FromString,
+                _registered_method=True)
+        self.GetThreadOwner = channel.unary_unary(
+                '/parley.delivery.v1.DeliveryService/GetThreadOwner',
+                request_serializer=parley_dot_delivery_dot_v1_dot_delivery__pb2.GetThreadOwnerRequest.SerializeToString,
+                response_deserializer=parley_dot_delivery_dot_v1_dot_delivery__pb2.GetThreadOwnerResponse.FromString,
+                _registered_method=True)
         self.SetUpPageProfile = channel.unary_unary(
                 '/parley.delivery.v1.DeliveryService/SetUpPageProfile',
                 request_serializer=parley_dot_delivery_dot_v1_dot_delivery__pb2.SetUpPageProfileRequest.SerializeToString,
@@ -54,10 +77,16 @@ class DeliveryServiceStub:
 
 class DeliveryServiceServicer:
     """DeliveryService sends to Facebook inside Meta's policy.
+
+    Callers authenticate with `authorization: Bearer <token>`; each method names the callers it
+    accepts (PERMISSION_DENIED for the others).
     """
 
     def SendAsHuman(self, request, context):
-        """SendAsHuman sends a reply written by a person (HUMAN_AGENT tag from 24 hours to 7 days).
+        """SendAsHuman sends a reply written by a person: no tag inside 24 hours of the buyer's last
+        action, the HUMAN_AGENT tag from 24 hours to 7 days, FAILED_PRECONDITION (and a policy
+        event) after. A retried request with the same idempotency key is never sent twice.
+        Callers: gateway, operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -65,13 +94,46 @@ class DeliveryServiceServicer:
 
     def GetWindowStatus(self, request, context):
         """GetWindowStatus tells whether and how a buyer may be messaged now.
+        Callers: gateway, negotiation, operator.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListOutboundMessages(self, request, context):
+        """ListOutboundMessages is a conversation's outbound log, newest reply first.
+        Callers: gateway, negotiation, operator.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PassThreadControl(self, request, context):
+        """PassThreadControl hands a thread to another app, the Page Inbox by default.
+        Callers: negotiation, gateway, operator.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TakeThreadControl(self, request, context):
+        """TakeThreadControl takes a thread back for Parley. Callers: negotiation, gateway, operator.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetThreadOwner(self, request, context):
+        """GetThreadOwner says which app owns a thread. Callers: negotiation, gateway, operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def SetUpPageProfile(self, request, context):
-        """SetUpPageProfile sets a Page's Get Started button, greeting, menu and ice breakers.
+        """SetUpPageProfile sets a Page's Get Started button, greeting, menu and ice breakers (built
+        from the seller's settings where not given), within Meta's limits and the Messenger Profile
+        API's rate limit (FAILED_PRECONDITION when used up). Callers: tenants, gateway, operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -90,6 +152,26 @@ def add_DeliveryServiceServicer_to_server(servicer, server):
                     request_deserializer=parley_dot_delivery_dot_v1_dot_delivery__pb2.GetWindowStatusRequest.FromString,
                     response_serializer=parley_dot_delivery_dot_v1_dot_delivery__pb2.GetWindowStatusResponse.SerializeToString,
             ),
+            'ListOutboundMessages': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOutboundMessages,
+                    request_deserializer=parley_dot_delivery_dot_v1_dot_delivery__pb2.ListOutboundMessagesRequest.FromString,
+                    response_serializer=parley_dot_delivery_dot_v1_dot_delivery__pb2.ListOutboundMessagesResponse.SerializeToString,
+            ),
+            'PassThreadControl': grpc.unary_unary_rpc_method_handler(
+                    servicer.PassThreadControl,
+                    request_deserializer=parley_dot_delivery_dot_v1_dot_delivery__pb2.PassThreadControlRequest.FromString,
+                    response_serializer=parley_dot_delivery_dot_v1_dot_delivery__pb2.PassThreadControlResponse.SerializeToString,
+            ),
+            'TakeThreadControl': grpc.unary_unary_rpc_method_handler(
+                    servicer.TakeThreadControl,
+                    request_deserializer=parley_dot_delivery_dot_v1_dot_delivery__pb2.TakeThreadControlRequest.FromString,
+                    response_serializer=parley_dot_delivery_dot_v1_dot_delivery__pb2.TakeThreadControlResponse.SerializeToString,
+            ),
+            'GetThreadOwner': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetThreadOwner,
+                    request_deserializer=parley_dot_delivery_dot_v1_dot_delivery__pb2.GetThreadOwnerRequest.FromString,
+                    response_serializer=parley_dot_delivery_dot_v1_dot_delivery__pb2.GetThreadOwnerResponse.SerializeToString,
+            ),
             'SetUpPageProfile': grpc.unary_unary_rpc_method_handler(
                     servicer.SetUpPageProfile,
                     request_deserializer=parley_dot_delivery_dot_v1_dot_delivery__pb2.SetUpPageProfileRequest.FromString,
@@ -105,6 +187,9 @@ def add_DeliveryServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class DeliveryService:
     """DeliveryService sends to Facebook inside Meta's policy.
+
+    Callers authenticate with `authorization: Bearer <token>`; each method names the callers it
+    accepts (PERMISSION_DENIED for the others).
     """
 
     @staticmethod
@@ -151,6 +236,114 @@ class DeliveryService:
             '/parley.delivery.v1.DeliveryService/GetWindowStatus',
             parley_dot_delivery_dot_v1_dot_delivery__pb2.GetWindowStatusRequest.SerializeToString,
             parley_dot_delivery_dot_v1_dot_delivery__pb2.GetWindowStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOutboundMessages(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.delivery.v1.DeliveryService/ListOutboundMessages',
+            parley_dot_delivery_dot_v1_dot_delivery__pb2.ListOutboundMessagesRequest.SerializeToString,
+            parley_dot_delivery_dot_v1_dot_delivery__pb2.ListOutboundMessagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PassThreadControl(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.delivery.v1.DeliveryService/PassThreadControl',
+            parley_dot_delivery_dot_v1_dot_delivery__pb2.PassThreadControlRequest.SerializeToString,
+            parley_dot_delivery_dot_v1_dot_delivery__pb2.PassThreadControlResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TakeThreadControl(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.delivery.v1.DeliveryService/TakeThreadControl',
+            parley_dot_delivery_dot_v1_dot_delivery__pb2.TakeThreadControlRequest.SerializeToString,
+            parley_dot_delivery_dot_v1_dot_delivery__pb2.TakeThreadControlResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetThreadOwner(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.delivery.v1.DeliveryService/GetThreadOwner',
+            parley_dot_delivery_dot_v1_dot_delivery__pb2.GetThreadOwnerRequest.SerializeToString,
+            parley_dot_delivery_dot_v1_dot_delivery__pb2.GetThreadOwnerResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -27,33 +27,87 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class DeliveryServiceStub:
-    """DeliveryService sends to Facebook inside Meta's policy."""
+    """DeliveryService sends to Facebook inside Meta's policy.
+
+    Callers authenticate with `authorization: Bearer <token>`; each method names the callers it
+    accepts (PERMISSION_DENIED for the others).
+    """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> DeliveryServiceAsyncStub: ...
     SendAsHuman: _grpc.UnaryUnaryMultiCallable[_delivery_pb2.SendAsHumanRequest, _delivery_pb2.SendAsHumanResponse]
-    """SendAsHuman sends a reply written by a person (HUMAN_AGENT tag from 24 hours to 7 days)."""
+    """SendAsHuman sends a reply written by a person: no tag inside 24 hours of the buyer's last
+    action, the HUMAN_AGENT tag from 24 hours to 7 days, FAILED_PRECONDITION (and a policy
+    event) after. A retried request with the same idempotency key is never sent twice.
+    Callers: gateway, operator.
+    """
     GetWindowStatus: _grpc.UnaryUnaryMultiCallable[_delivery_pb2.GetWindowStatusRequest, _delivery_pb2.GetWindowStatusResponse]
-    """GetWindowStatus tells whether and how a buyer may be messaged now."""
+    """GetWindowStatus tells whether and how a buyer may be messaged now.
+    Callers: gateway, negotiation, operator.
+    """
+    ListOutboundMessages: _grpc.UnaryUnaryMultiCallable[_delivery_pb2.ListOutboundMessagesRequest, _delivery_pb2.ListOutboundMessagesResponse]
+    """ListOutboundMessages is a conversation's outbound log, newest reply first.
+    Callers: gateway, negotiation, operator.
+    """
+    PassThreadControl: _grpc.UnaryUnaryMultiCallable[_delivery_pb2.PassThreadControlRequest, _delivery_pb2.PassThreadControlResponse]
+    """PassThreadControl hands a thread to another app, the Page Inbox by default.
+    Callers: negotiation, gateway, operator.
+    """
+    TakeThreadControl: _grpc.UnaryUnaryMultiCallable[_delivery_pb2.TakeThreadControlRequest, _delivery_pb2.TakeThreadControlResponse]
+    """TakeThreadControl takes a thread back for Parley. Callers: negotiation, gateway, operator."""
+    GetThreadOwner: _grpc.UnaryUnaryMultiCallable[_delivery_pb2.GetThreadOwnerRequest, _delivery_pb2.GetThreadOwnerResponse]
+    """GetThreadOwner says which app owns a thread. Callers: negotiation, gateway, operator."""
     SetUpPageProfile: _grpc.UnaryUnaryMultiCallable[_delivery_pb2.SetUpPageProfileRequest, _delivery_pb2.SetUpPageProfileResponse]
-    """SetUpPageProfile sets a Page's Get Started button, greeting, menu and ice breakers."""
+    """SetUpPageProfile sets a Page's Get Started button, greeting, menu and ice breakers (built
+    from the seller's settings where not given), within Meta's limits and the Messenger Profile
+    API's rate limit (FAILED_PRECONDITION when used up). Callers: tenants, gateway, operator.
+    """
 
 @_typing.type_check_only
 class DeliveryServiceAsyncStub(DeliveryServiceStub):
-    """DeliveryService sends to Facebook inside Meta's policy."""
+    """DeliveryService sends to Facebook inside Meta's policy.
+
+    Callers authenticate with `authorization: Bearer <token>`; each method names the callers it
+    accepts (PERMISSION_DENIED for the others).
+    """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     SendAsHuman: _aio.UnaryUnaryMultiCallable[_delivery_pb2.SendAsHumanRequest, _delivery_pb2.SendAsHumanResponse]  # type: ignore[assignment]
-    """SendAsHuman sends a reply written by a person (HUMAN_AGENT tag from 24 hours to 7 days)."""
+    """SendAsHuman sends a reply written by a person: no tag inside 24 hours of the buyer's last
+    action, the HUMAN_AGENT tag from 24 hours to 7 days, FAILED_PRECONDITION (and a policy
+    event) after. A retried request with the same idempotency key is never sent twice.
+    Callers: gateway, operator.
+    """
     GetWindowStatus: _aio.UnaryUnaryMultiCallable[_delivery_pb2.GetWindowStatusRequest, _delivery_pb2.GetWindowStatusResponse]  # type: ignore[assignment]
-    """GetWindowStatus tells whether and how a buyer may be messaged now."""
+    """GetWindowStatus tells whether and how a buyer may be messaged now.
+    Callers: gateway, negotiation, operator.
+    """
+    ListOutboundMessages: _aio.UnaryUnaryMultiCallable[_delivery_pb2.ListOutboundMessagesRequest, _delivery_pb2.ListOutboundMessagesResponse]  # type: ignore[assignment]
+    """ListOutboundMessages is a conversation's outbound log, newest reply first.
+    Callers: gateway, negotiation, operator.
+    """
+    PassThreadControl: _aio.UnaryUnaryMultiCallable[_delivery_pb2.PassThreadControlRequest, _delivery_pb2.PassThreadControlResponse]  # type: ignore[assignment]
+    """PassThreadControl hands a thread to another app, the Page Inbox by default.
+    Callers: negotiation, gateway, operator.
+    """
+    TakeThreadControl: _aio.UnaryUnaryMultiCallable[_delivery_pb2.TakeThreadControlRequest, _delivery_pb2.TakeThreadControlResponse]  # type: ignore[assignment]
+    """TakeThreadControl takes a thread back for Parley. Callers: negotiation, gateway, operator."""
+    GetThreadOwner: _aio.UnaryUnaryMultiCallable[_delivery_pb2.GetThreadOwnerRequest, _delivery_pb2.GetThreadOwnerResponse]  # type: ignore[assignment]
+    """GetThreadOwner says which app owns a thread. Callers: negotiation, gateway, operator."""
     SetUpPageProfile: _aio.UnaryUnaryMultiCallable[_delivery_pb2.SetUpPageProfileRequest, _delivery_pb2.SetUpPageProfileResponse]  # type: ignore[assignment]
-    """SetUpPageProfile sets a Page's Get Started button, greeting, menu and ice breakers."""
+    """SetUpPageProfile sets a Page's Get Started button, greeting, menu and ice breakers (built
+    from the seller's settings where not given), within Meta's limits and the Messenger Profile
+    API's rate limit (FAILED_PRECONDITION when used up). Callers: tenants, gateway, operator.
+    """
 
 class DeliveryServiceServicer(metaclass=_abc_1.ABCMeta):
-    """DeliveryService sends to Facebook inside Meta's policy."""
+    """DeliveryService sends to Facebook inside Meta's policy.
+
+    Callers authenticate with `authorization: Bearer <token>`; each method names the callers it
+    accepts (PERMISSION_DENIED for the others).
+    """
 
     @_abc_1.abstractmethod
     def SendAsHuman(
@@ -61,7 +115,11 @@ class DeliveryServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _delivery_pb2.SendAsHumanRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_delivery_pb2.SendAsHumanResponse, _abc.Awaitable[_delivery_pb2.SendAsHumanResponse]]:
-        """SendAsHuman sends a reply written by a person (HUMAN_AGENT tag from 24 hours to 7 days)."""
+        """SendAsHuman sends a reply written by a person: no tag inside 24 hours of the buyer's last
+        action, the HUMAN_AGENT tag from 24 hours to 7 days, FAILED_PRECONDITION (and a policy
+        event) after. A retried request with the same idempotency key is never sent twice.
+        Callers: gateway, operator.
+        """
 
     @_abc_1.abstractmethod
     def GetWindowStatus(
@@ -69,7 +127,45 @@ class DeliveryServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _delivery_pb2.GetWindowStatusRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_delivery_pb2.GetWindowStatusResponse, _abc.Awaitable[_delivery_pb2.GetWindowStatusResponse]]:
-        """GetWindowStatus tells whether and how a buyer may be messaged now."""
+        """GetWindowStatus tells whether and how a buyer may be messaged now.
+        Callers: gateway, negotiation, operator.
+        """
+
+    @_abc_1.abstractmethod
+    def ListOutboundMessages(
+        self,
+        request: _delivery_pb2.ListOutboundMessagesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_delivery_pb2.ListOutboundMessagesResponse, _abc.Awaitable[_delivery_pb2.ListOutboundMessagesResponse]]:
+        """ListOutboundMessages is a conversation's outbound log, newest reply first.
+        Callers: gateway, negotiation, operator.
+        """
+
+    @_abc_1.abstractmethod
+    def PassThreadControl(
+        self,
+        request: _delivery_pb2.PassThreadControlRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_delivery_pb2.PassThreadControlResponse, _abc.Awaitable[_delivery_pb2.PassThreadControlResponse]]:
+        """PassThreadControl hands a thread to another app, the Page Inbox by default.
+        Callers: negotiation, gateway, operator.
+        """
+
+    @_abc_1.abstractmethod
+    def TakeThreadControl(
+        self,
+        request: _delivery_pb2.TakeThreadControlRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_delivery_pb2.TakeThreadControlResponse, _abc.Awaitable[_delivery_pb2.TakeThreadControlResponse]]:
+        """TakeThreadControl takes a thread back for Parley. Callers: negotiation, gateway, operator."""
+
+    @_abc_1.abstractmethod
+    def GetThreadOwner(
+        self,
+        request: _delivery_pb2.GetThreadOwnerRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_delivery_pb2.GetThreadOwnerResponse, _abc.Awaitable[_delivery_pb2.GetThreadOwnerResponse]]:
+        """GetThreadOwner says which app owns a thread. Callers: negotiation, gateway, operator."""
 
     @_abc_1.abstractmethod
     def SetUpPageProfile(
@@ -77,6 +173,9 @@ class DeliveryServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _delivery_pb2.SetUpPageProfileRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_delivery_pb2.SetUpPageProfileResponse, _abc.Awaitable[_delivery_pb2.SetUpPageProfileResponse]]:
-        """SetUpPageProfile sets a Page's Get Started button, greeting, menu and ice breakers."""
+        """SetUpPageProfile sets a Page's Get Started button, greeting, menu and ice breakers (built
+        from the seller's settings where not given), within Meta's limits and the Messenger Profile
+        API's rate limit (FAILED_PRECONDITION when used up). Callers: tenants, gateway, operator.
+        """
 
 def add_DeliveryServiceServicer_to_server(servicer: DeliveryServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,0 +1,1 @@
+"""Delivery's adapters: PostgreSQL, the Graph API, the tenants service, the outbox."""

@@ -1,0 +1,1 @@
+"""Delivery's pure rules: the messaging window, splitting, pacing, rate buckets, outcomes."""

@@ -1,0 +1,1 @@
+"""Delivery's entrypoints: the gRPC API and the JetStream consumers."""

@@ -1,0 +1,1 @@
+"""Delivery's handlers: replies, inbound events, human sends, threads, Page profiles."""
