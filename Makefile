@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PROTO_OUT := libs/contracts/src
 MYPY_PACKAGES := parley_kit parley_devstack parley_testkit parley_emulator parley_cli parley_gateway parley_tenants \
-	parley_negotiation
+	parley_negotiation parley_delivery
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
@@ -78,13 +78,16 @@ emulator: install ## run the Messenger emulator alone
 	$(BIN)/parley emulator serve
 
 .PHONY: bench
-bench: install ## benchmarks: gateway vs bare Starlette, tenants reads, emulator, negotiation
+bench: install ## benchmarks: gateway vs bare Starlette, tenants, emulator, negotiation, delivery
 	$(BIN)/python -m parley_devstack.bench
 	$(BIN)/python -m parley_devstack.bench_tenants
 	$(BIN)/python -m parley_emulator.bench
 	$(BIN)/python -m parley_negotiation.bench
 	$(BIN)/python -m parley_devstack.bench_negotiation
+	$(BIN)/python -m parley_delivery.bench
 
 .PHONY: clean
 clean: ## remove the virtualenv, tools and local data
 	rm -rf $(VENV) $(TOOLS) .local
+
+-include deploy/k8s/k8s.mk

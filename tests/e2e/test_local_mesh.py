@@ -52,7 +52,7 @@ class Mesh:
 @pytest.fixture
 def mesh(tmp_path: Path, database_url: str, nats_url: str) -> Iterator[Mesh]:
     gateway_port, emulator_port, tenants_port = free_port(), free_port(), free_port()
-    negotiation_port = free_port()
+    negotiation_port, delivery_port = free_port(), free_port()
     env = {**os.environ, "PARLEY_DATABASE_URL": database_url, "PARLEY_NATS_URL": nats_url}
     process = subprocess.Popen(
         [
@@ -69,6 +69,8 @@ def mesh(tmp_path: Path, database_url: str, nats_url: str) -> Iterator[Mesh]:
             str(tenants_port),
             "--negotiation-port",
             str(negotiation_port),
+            "--delivery-port",
+            str(delivery_port),
         ],
         env=env,
         stdout=subprocess.PIPE,
@@ -163,7 +165,9 @@ async def _reply_to(nats_url: str, page_id: str, event_id: str) -> ReplyCommand:
         await nc.close()
 
 
-async def test_negotiation_answers_a_buyer_from_the_m_me_link(mesh: Mesh, nats_url: str) -> None:
+async def test_a_buyer_s_offer_is_countered_above_the_floor_in_messenger(
+    mesh: Mesh, nats_url: str
+) -> None:
     async with httpx.AsyncClient(timeout=10) as http:
         opened = await http.post(
             f"{mesh.emulator}/_emulator/buyers/{mesh.buyer}/messages",
@@ -184,6 +188,19 @@ async def test_negotiation_answers_a_buyer_from_the_m_me_link(mesh: Mesh, nats_u
         await channel.close(None)
     assert conversation.last_offer_minor == 750_000 and conversation.agreed_price_minor == 0
     assert conversation.counters_minor and min(conversation.counters_minor) >= 760_000
+    thread = f"{mesh.emulator}/_emulator/threads/{mesh.page_id}/{mesh.buyer}"
+    async with httpx.AsyncClient(timeout=40) as http:
+        seen: list[str] = []
+        after = 0
+        deadline = time.monotonic() + 40  # the demo seller's replies are human-paced
+        while command.message.text not in seen and time.monotonic() < deadline:
+            answer = (await http.get(thread, params={"after": after, "wait": 10})).json()
+            after = answer["last_seq"]
+            seen += [i.get("text") or "" for i in answer["items"] if i.get("direction") == "out"]
+        await asyncio.sleep(1)  # a second copy would have arrived by now
+        answer = (await http.get(thread, params={"after": after})).json()
+        seen += [i.get("text") or "" for i in answer["items"] if i.get("direction") == "out"]
+        assert seen.count(command.message.text) == 1, seen
 
 
 async def test_the_demo_page_was_connected_through_oauth(mesh: Mesh) -> None:

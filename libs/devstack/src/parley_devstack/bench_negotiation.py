@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -93,13 +94,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rates", default="50,200,500")
     args = parser.parse_args(argv)
+    # Delivery sends every reply at once here: its pacing would only hold replies in memory.
+    os.environ["PARLEY_DELIVERY_PACING"] = "false"
     with ExitStack() as cleanup:
         data = cleanup.enter_context(server_tempdir("parley-bench-", in_memory=True))
         (data / "logs").mkdir()
         stack = cleanup.enter_context(LocalStack(data, env={}, fsync=False))
         mesh = Mesh(data / "logs")
         cleanup.callback(mesh.stop)
-        ports = Ports(free_port(), free_port(), free_port(), free_port())
+        ports = Ports(free_port(), free_port(), free_port(), free_port(), free_port())
         running = start_mesh(mesh, stack, data, ports)
         page_id = http_json("GET", f"{running.emulator}/_emulator/pages")["data"][0]["id"]
         asyncio.run(measure(stack.nats_url, page_id, rate=50, seconds=2))  # warm-up

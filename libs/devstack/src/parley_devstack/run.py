@@ -175,8 +175,34 @@ def start_tenants(
         "PARLEY_TENANTS_CALLERS": callers,
         "PARLEY_PUBLIC_URL": f"http://127.0.0.1:{ports.gateway}",
     }
+    env |= {
+        "PARLEY_DELIVERY_ADDR": f"127.0.0.1:{ports.delivery}",
+        "PARLEY_DELIVERY_TOKEN": keys["tenants_token"],
+    }
     start_service(mesh, "tenants", ports.tenants, env)
     return {"PARLEY_TENANTS_ADDR": f"127.0.0.1:{ports.tenants}"}
+
+
+def start_delivery(
+    mesh: Mesh,
+    ports: Ports,
+    stack: LocalStack,
+    facebook: dict[str, str],
+    tenants_env: dict[str, str],
+    keys: dict[str, str],
+) -> None:
+    """Delivery: sends reply commands through the Send API inside Meta's policy."""
+    env = {
+        **stack.env,
+        **facebook,
+        **tenants_env,
+        "PARLEY_TENANTS_TOKEN": keys["delivery_token"],
+        "PARLEY_DELIVERY_PORT": str(ports.delivery),
+        "PARLEY_DELIVERY_CALLERS": callers_of(
+            keys, "negotiation", "tenants", "gateway", "operator"
+        ),
+    }
+    start_service(mesh, "delivery", ports.delivery, env)
 
 
 def start_negotiation(
@@ -250,7 +276,13 @@ def wait_for_port(port: int, child: Child, timeout: float = 30.0) -> None:
     raise SystemExit(f"{child.name} is not listening on {port}; its log ends:\n{tail}")
 
 
-PORT_DEFAULTS = {"gateway": 8080, "emulator": 8090, "tenants": 50051, "negotiation": 50053}
+PORT_DEFAULTS = {
+    "gateway": 8080,
+    "emulator": 8090,
+    "tenants": 50051,
+    "negotiation": 50052,
+    "delivery": 50053,
+}
 
 
 @dataclass(frozen=True)
@@ -261,6 +293,7 @@ class Ports:
     emulator: int
     tenants: int
     negotiation: int
+    delivery: int
 
 
 def summary(stack: LocalStack, emulator: str, gateway: str, logs: Path, ports: Ports) -> str:
@@ -274,6 +307,7 @@ def summary(stack: LocalStack, emulator: str, gateway: str, logs: Path, ports: P
         f"  Messenger emulator {emulator}   (Graph API and buyers; /_emulator/...)",
         f"  tenants (gRPC)     127.0.0.1:{ports.tenants}",
         f"  negotiation (gRPC) 127.0.0.1:{ports.negotiation}",
+        f"  delivery (gRPC)    127.0.0.1:{ports.delivery}",
         f"  PostgreSQL         {_public(stack.database_url)}",
         f"  NATS JetStream     {stack.nats_url}",
         f"  logs               {logs}/",
@@ -301,8 +335,9 @@ def summary(stack: LocalStack, emulator: str, gateway: str, logs: Path, ports: P
         ]
     lines += [
         "",
-        "Every buyer message is verified and stored in JetStream (stream PARLEY_INBOUND);",
-        "negotiation decides each reply into PARLEY_REPLIES (try `parley negotiation preview`).",
+        "Every buyer message is verified and stored in JetStream (PARLEY_INBOUND); negotiation",
+        "decides each reply (PARLEY_REPLIES) and delivery sends it, human-paced, through the",
+        "Send API. Try the engine alone with `parley negotiation preview` (see README).",
     ]
     return "\n".join(lines)
 
@@ -321,8 +356,8 @@ class Running:
 
 
 def start_mesh(mesh: Mesh, stack: LocalStack, data: Path, ports: Ports) -> Running:
-    """Emulator, tenants, gateway, negotiation; the emulator's webhook pointed at the gateway
-    and the demo seller onboarded through Facebook login."""
+    """Emulator, tenants, gateway, negotiation, delivery; the emulator's webhook pointed at the
+    gateway and the demo seller onboarded through Facebook login."""
     keys = dev_secrets(data)
     emulator, app = start_emulator(mesh, ports.emulator, data)
     facebook = facebook_env(app, emulator)
@@ -335,6 +370,7 @@ def start_mesh(mesh: Mesh, stack: LocalStack, data: Path, ports: Ports) -> Runni
         {"url": f"{gateway}/webhook", "verify": True},
     )
     start_negotiation(mesh, ports, stack, tenants_env, keys)
+    start_delivery(mesh, ports, stack, facebook, tenants_env, keys)
     onboard_demo_seller(tenants_env, keys["operator_token"])
     return Running(emulator, gateway, keys)
 

@@ -45,7 +45,7 @@ class NegotiationSettings:
             db=DatabaseSettings.read(env, "negotiation"),
             nats_url=env.url("PARLEY_NATS_URL", schemes=("nats", "tls")),
             host=env.text("PARLEY_NEGOTIATION_HOST", "127.0.0.1"),
-            port=env.integer("PARLEY_NEGOTIATION_PORT", 50053, low=0, high=65535),
+            port=env.integer("PARLEY_NEGOTIATION_PORT", 50052, low=0, high=65535),
             callers={},
             auth_disabled=auth_disabled,
             tenants_address=env.text("PARLEY_TENANTS_ADDR", "127.0.0.1:50051"),

@@ -21,10 +21,11 @@ from parley_kit.grpc_auth import CallerAuthInterceptor
 from parley_kit.grpc_server import GrpcServer, build_server
 from parley_kit.outbox import OutboxRelay
 from parley_tenants.adapters.crypto import TokenCipher
+from parley_tenants.adapters.delivery import DeliveryProfiles
 from parley_tenants.adapters.facebook import FacebookPlatform, dialog_base
 from parley_tenants.domain.oauth_state import state_key
 from parley_tenants.entrypoints.grpc_api import tenant_service
-from parley_tenants.entrypoints.token_health import run_token_checks
+from parley_tenants.entrypoints.token_health import run_profile_setup, run_token_checks
 from parley_tenants.service_layer.unit import Deps, utcnow
 from parley_tenants.settings import TenantsSettings
 
@@ -72,6 +73,11 @@ def build_deps(
         link_ttl=timedelta(seconds=settings.connect_link_ttl_s),
         clock=clock,
         subject_prefix=settings.subject_prefix,
+        profiles=(
+            DeliveryProfiles(settings.delivery_address, settings.delivery_token.reveal() or None)
+            if settings.delivery_address
+            else None
+        ),
     )
 
 
@@ -87,6 +93,7 @@ class Tenants:
     server: GrpcServer
     relay: OutboxRelay
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _profiles_wake: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -97,6 +104,15 @@ class Tenants:
         if interval > 0:
             checks = run_token_checks(self.deps, interval_s=interval, stop=self._stop)
             self._tasks.append(asyncio.create_task(checks, name="token-health"))
+        if self.deps.profiles is not None:
+            self.deps.on_connected = self._profiles_wake.set
+            setup = run_profile_setup(
+                self.deps,
+                interval_s=self.settings.profile_retry_s,
+                stop=self._stop,
+                wake=self._profiles_wake,
+            )
+            self._tasks.append(asyncio.create_task(setup, name="profile-setup"))
         await self.server.mark_serving()
         log.info("tenants listening on %s:%d", self.settings.host, self.server.port)
 
@@ -115,6 +131,8 @@ class Tenants:
         with contextlib.suppress(Exception):
             await self.nc.drain()
         await self.graph.aclose()
+        if isinstance(self.deps.profiles, DeliveryProfiles):
+            await self.deps.profiles.close()
         await self.pool.close()
 
 

@@ -35,6 +35,9 @@ class TenantsSettings:
     subject_prefix: str
     replicas: int
     outbox_poll_s: float
+    delivery_address: str
+    delivery_token: Secret
+    profile_retry_s: float
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> TenantsSettings:
@@ -65,6 +68,9 @@ class TenantsSettings:
             subject_prefix=env.text("PARLEY_TENANTS_SUBJECT_PREFIX", "parley.tenants"),
             replicas=env.integer("PARLEY_NATS_REPLICAS", 1, low=1, high=5),
             outbox_poll_s=env.decimal("PARLEY_OUTBOX_POLL_S", 0.5, low=0.01, high=60.0),
+            delivery_address=env.text("PARLEY_DELIVERY_ADDR", ""),
+            delivery_token=env.secret("PARLEY_DELIVERY_TOKEN", Secret("")),
+            profile_retry_s=env.decimal("PARLEY_PROFILE_RETRY_S", 60.0, low=0.1, high=3600.0),
         )
         env.check()
         callers = read_callers(raw_callers.reveal(), auth_disabled=auth_disabled, service="TENANTS")

@@ -121,6 +121,17 @@ async def update_token_checked(conn: PoolConnection, *, page_id: str, now: datet
     await conn.execute("UPDATE pages SET token_checked_at = $2 WHERE page_id = $1", page_id, now)
 
 
+async def mark_profile_set_up(conn: PoolConnection, *, page_id: str, version: int) -> bool:
+    """Clear `profile_setup_pending` unless the Page changed (was re-connected) meanwhile."""
+    done = await conn.fetchval(
+        "UPDATE pages SET profile_setup_pending = false WHERE page_id = $1 AND version = $2 "
+        "RETURNING 1",
+        page_id,
+        version,
+    )
+    return done is not None
+
+
 async def mark_subscribed(conn: PoolConnection, *, page_id: str) -> None:
     """Record that the app is now subscribed to the Page's webhooks."""
     await conn.execute("UPDATE pages SET webhooks_subscribed = true WHERE page_id = $1", page_id)

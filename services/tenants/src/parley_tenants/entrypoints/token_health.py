@@ -1,4 +1,5 @@
-"""The periodic token health check: debug_token for every active Page."""
+"""Periodic work on Pages: the token health check (debug_token for every active Page) and the
+Messenger profile set-up of newly connected Pages."""
 
 from __future__ import annotations
 
@@ -24,3 +25,25 @@ async def run_token_checks(deps: Deps, *, interval_s: float, stop: asyncio.Event
             log.info("token health check: %s", counts)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), interval_s)
+
+
+async def run_profile_setup(
+    deps: Deps, *, interval_s: float, stop: asyncio.Event, wake: asyncio.Event
+) -> None:
+    """Set up pending Page profiles now, whenever `wake` is set, and every `interval_s`."""
+    while not stop.is_set():
+        wake.clear()
+        try:
+            counts = await pages.set_up_profiles(deps)
+        except Exception:  # noqa: BLE001 - as above: the next round tries again
+            log.exception("page profile set-up failed")
+        else:
+            if counts["set_up"] or counts["failed"]:
+                log.info("page profile set-up: %s", counts)
+        waits = [asyncio.create_task(stop.wait()), asyncio.create_task(wake.wait())]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED), interval_s
+            )
+        for task in waits:
+            task.cancel()

@@ -77,6 +77,7 @@ async def complete_onboarding(deps: Deps, *, code: str, state: str) -> tuple[str
             await _store_page(work, deps, checked.seller_id, page, subscribed[page.page_id])
             for page in pages
         ]
+    deps.on_connected()
     return checked.seller_id, stored
 
 

@@ -7,13 +7,15 @@ import logging
 from parley_kit.errors import FailedPrecondition, NotFound
 from parley_kit.graph import GraphError
 from parley_tenants.adapters import pages_repo, sellers_repo
+from parley_tenants.adapters.delivery import ProfileSetupFailed
 from parley_tenants.domain.events import PageNeedsReconnect, PagePaused, PageResumed
 from parley_tenants.domain.model import KillSwitch, Page, PageStatus, SellerStatus
 from parley_tenants.service_layer.sellers import set_page_status
-from parley_tenants.service_layer.unit import Deps, Work, unit
+from parley_tenants.service_layer.unit import Deps, ProfileSetter, Work, unit
 
 log = logging.getLogger(__name__)
 _HEALTH_TASK = "token-health"
+_PROFILE_TASK = "profile-setup"
 
 
 async def get_page(deps: Deps, *, page_id: str) -> Page:
@@ -156,6 +158,44 @@ async def _resubscribe(deps: Deps, page: Page, token: str) -> list[str]:
         if subscribed:
             await pages_repo.mark_subscribed(work.conn, page_id=page.page_id)
     return subscribed
+
+
+async def set_up_profiles(deps: Deps) -> dict[str, int]:
+    """Ask delivery to set up the Messenger profile of every Page still pending; counts by
+    outcome. One replica at a time; a failure stays pending for the next round."""
+    counts = {"set_up": 0, "failed": 0, "skipped": 0}
+    if deps.profiles is None:
+        return counts
+    async with deps.pool.acquire() as lead:
+        if not await pages_repo.try_lead(lead, _PROFILE_TASK):
+            counts["skipped"] = 1
+            return counts
+        try:
+            pending = [
+                page
+                for page in await pages_repo.list_pages(lead)
+                if page.profile_setup_pending and page.status is not PageStatus.NEEDS_RECONNECT
+            ]
+            for page in pending:
+                counts[await _set_up_one(deps, deps.profiles, page)] += 1
+        finally:
+            await pages_repo.stop_leading(lead, _PROFILE_TASK)
+    return counts
+
+
+async def _set_up_one(deps: Deps, profiles: ProfileSetter, page: Page) -> str:
+    async with deps.pool.acquire() as conn:
+        settings = await sellers_repo.get_settings(conn, seller_id=page.seller_id)
+    if settings is None:
+        return "failed"
+    try:
+        await profiles.set_up(page, settings)
+    except ProfileSetupFailed as error:
+        log.warning("profile of page %s is still not set up: %s", page.page_id, error)
+        return "failed"
+    async with deps.pool.acquire() as conn:
+        await pages_repo.mark_profile_set_up(conn, page_id=page.page_id, version=page.version)
+    return "set_up"
 
 
 async def get_kill_switch(deps: Deps) -> KillSwitch:

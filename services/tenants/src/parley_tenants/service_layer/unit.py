@@ -6,18 +6,26 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from parley_kit.db import Pool, PoolConnection, unit_of_work
 from parley_tenants.adapters import events as outbox_events
 from parley_tenants.adapters.crypto import TokenCipher
 from parley_tenants.adapters.facebook import FacebookPlatform
 from parley_tenants.domain.events import Event
+from parley_tenants.domain.model import Page, SellerSettings
 from parley_tenants.domain.oauth_state import encode_connect_link
 
 
 def utcnow() -> datetime:
     """Now, in UTC."""
     return datetime.now(UTC)
+
+
+class ProfileSetter(Protocol):
+    """Sets a Page's Messenger profile up (delivery's SetUpPageProfile)."""
+
+    async def set_up(self, page: Page, settings: SellerSettings) -> None: ...
 
 
 @dataclass
@@ -35,6 +43,10 @@ class Deps:
     subject_prefix: str = outbox_events.SUBJECT_PREFIX
     # Called after a transaction that stored events commits (wakes the outbox relay).
     on_events: Callable[[], None] = lambda: None
+    # Delivery's Page set-up; None leaves every Page's profile pending.
+    profiles: ProfileSetter | None = None
+    # Called after Pages were connected (wakes the profile set-up).
+    on_connected: Callable[[], None] = lambda: None
 
     @property
     def redirect_uri(self) -> str:
