@@ -188,16 +188,7 @@ class Consumer:
         self._stopping.set()
 
     async def _fetch(self, sub: JetStreamContext.PullSubscription) -> list[Msg]:
-        try:
-            return await sub.fetch(self.batch, timeout=self.fetch_timeout_s)
-        except TimeoutError:
-            # nats-py raises its own TimeoutError or, on some paths, asyncio's: both mean no
-            # message arrived in time.
-            return []
-        except nats.errors.Error as exc:
-            log.warning("fetch from %s failed: %s", self.spec.durable, exc)
-            await asyncio.sleep(self.fetch_timeout_s)
-            return []
+        return await fetch(sub, self.batch, self.fetch_timeout_s)
 
     async def handle_batch(self, msgs: Sequence[Msg]) -> None:
         """Handle a batch: keys concurrently, each key's messages in order."""
@@ -258,29 +249,46 @@ class Consumer:
         await msg.nak(delay=self.spec.retry_delay(delivered))
 
     async def _dead_letter(self, msg: Msg, reason: str) -> None:
-        # One header line (NATS headers end at CRLF) with no secrets from exception messages.
-        reason = redact(" ".join(reason.split()))[:500]
-        log.error("dead-lettering %s from %s: %s", msg.subject, self.spec.durable, reason)
-        meta = msg.metadata
-        sequence = str(meta.sequence.stream if meta.sequence else "")
-        headers = {
-            "Parley-Original-Subject": msg.subject,
-            "Parley-Original-Stream": meta.stream or "",
-            "Parley-Original-Sequence": sequence,
-            "Parley-Reason": reason,
-        }
-        # Durable names repeat across streams and all share one dead-letter stream.
-        msg_id = f"dlq:{self.spec.stream}:{self.spec.durable}:{sequence}"
-        try:
-            await publish(
-                self.js, self.spec.dead_letter_subject, msg.data, msg_id=msg_id, headers=headers
-            )
-        except nats.errors.Error as exc:
-            # Terminating now would lose the message: keep it and try again later.
-            log.error("cannot dead-letter to %s: %s", self.spec.dead_letter_subject, exc)
-            await msg.nak(delay=self.spec.retry_delays_s[-1])
-            return
-        await msg.term()
+        await dead_letter(self.js, self.spec, msg, reason)
+
+
+async def fetch(sub: JetStreamContext.PullSubscription, batch: int, timeout_s: float) -> list[Msg]:
+    """Up to `batch` messages, or none after `timeout_s` (a lost connection is waited out)."""
+    try:
+        return await sub.fetch(batch, timeout=timeout_s)
+    except TimeoutError:
+        # nats-py raises its own TimeoutError or, on some paths, asyncio's: both mean no
+        # message arrived in time.
+        return []
+    except nats.errors.Error as exc:
+        log.warning("fetch failed: %s", exc)
+        await asyncio.sleep(timeout_s)
+        return []
+
+
+async def dead_letter(js: JetStreamContext, spec: ConsumerSpec, msg: Msg, reason: str) -> None:
+    """Keep a message that can never be handled in the dead-letter stream, then terminate it
+    (nak it instead when the dead-letter stream cannot take it: terminating would lose it)."""
+    # One header line (NATS headers end at CRLF) with no secrets from exception messages.
+    reason = redact(" ".join(reason.split()))[:500]
+    log.error("dead-lettering %s from %s: %s", msg.subject, spec.durable, reason)
+    meta = msg.metadata
+    sequence = str(meta.sequence.stream if meta.sequence else "")
+    headers = {
+        "Parley-Original-Subject": msg.subject,
+        "Parley-Original-Stream": meta.stream or "",
+        "Parley-Original-Sequence": sequence,
+        "Parley-Reason": reason,
+    }
+    # Durable names repeat across streams and all share one dead-letter stream.
+    msg_id = f"dlq:{spec.stream}:{spec.durable}:{sequence}"
+    try:
+        await publish(js, spec.dead_letter_subject, msg.data, msg_id=msg_id, headers=headers)
+    except nats.errors.Error as exc:
+        log.error("cannot dead-letter to %s: %s", spec.dead_letter_subject, exc)
+        await msg.nak(delay=spec.retry_delays_s[-1])
+        return
+    await msg.term()
 
 
 @contextlib.asynccontextmanager

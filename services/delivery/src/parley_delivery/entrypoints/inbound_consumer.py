@@ -40,7 +40,7 @@ class InboundConsumer:
         sub = await self.js.pull_subscribe_bind(durable=self.spec.durable, stream=self.spec.stream)
         try:
             while not self._stopping.is_set():
-                msgs = await settling.fetch(sub, self.batch, self.fetch_timeout_s)
+                msgs = await bus.fetch(sub, self.batch, self.fetch_timeout_s)
                 if msgs:
                     await self.handle_batch(msgs)
         finally:
@@ -59,7 +59,7 @@ class InboundConsumer:
             try:
                 facts.extend(facts_of(InboundEvent.FromString(msg.data)))
             except (DecodeError, ValueError) as exc:
-                await settling.dead_letter(self.js, self.spec, msg, f"poison: {exc}")
+                await bus.dead_letter(self.js, self.spec, msg, f"poison: {exc}")
                 continue
             good.append(msg)
         if not good:

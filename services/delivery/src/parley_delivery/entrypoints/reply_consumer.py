@@ -69,7 +69,7 @@ class ReplyConsumer:
                     await self._wait(self._room)
                     continue
                 batch = min(self.batch, room)
-                for msg in await settling.fetch(sub, batch, self.fetch_timeout_s):
+                for msg in await bus.fetch(sub, batch, self.fetch_timeout_s):
                     self._dispatch(msg)
         finally:
             beating.cancel()
@@ -113,7 +113,7 @@ class ReplyConsumer:
         try:
             reply = reply_of(ReplyCommand.FromString(msg.data))
         except (DecodeError, InvalidCommand) as exc:
-            self._spawn(settling.dead_letter(self.js, self.spec, msg, f"poison: {exc}"))
+            self._spawn(bus.dead_letter(self.js, self.spec, msg, f"poison: {exc}"))
             return
         self._in_flight += 1
         key = reply.conversation_key
@@ -193,7 +193,7 @@ class ReplyConsumer:
     async def _failed(self, msg: Msg, exc: Exception) -> float | None:
         delivered = msg.metadata.num_delivered or 1
         if delivered >= self.spec.max_deliver:
-            await settling.dead_letter(
+            await bus.dead_letter(
                 self.js, self.spec, msg, f"gave up after {delivered} deliveries: {exc!r}"
             )
             return None
