@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import nats
@@ -24,92 +17,9 @@ from parley.negotiation.v1 import negotiation_pb2 as npb
 from parley.negotiation.v1.negotiation_pb2_grpc import NegotiationServiceStub
 from parley_kit.grpc_client import open_channel
 
+from .conftest import Mesh
+
 pytestmark = pytest.mark.e2e
-PARLEY = str(Path(sys.executable).parent / "parley")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Mesh:
-    process: subprocess.Popen[str]
-    gateway: str
-    emulator: str
-    page_id: str
-    buyer: str
-    negotiation: str
-    data: Path
-
-    def token(self, caller: str) -> str:
-        """A caller token `make run` keeps in the data folder."""
-        return str(json.loads((self.data / "dev-secrets.json").read_text())[f"{caller}_token"])
-
-
-@pytest.fixture
-def mesh(tmp_path: Path, database_url: str, nats_url: str) -> Iterator[Mesh]:
-    gateway_port, emulator_port, tenants_port = free_port(), free_port(), free_port()
-    negotiation_port, delivery_port = free_port(), free_port()
-    env = {**os.environ, "PARLEY_DATABASE_URL": database_url, "PARLEY_NATS_URL": nats_url}
-    process = subprocess.Popen(
-        [
-            PARLEY,
-            "devstack",
-            "run",
-            "--data-dir",
-            str(tmp_path),
-            "--gateway-port",
-            str(gateway_port),
-            "--emulator-port",
-            str(emulator_port),
-            "--tenants-port",
-            str(tenants_port),
-            "--negotiation-port",
-            str(negotiation_port),
-            "--delivery-port",
-            str(delivery_port),
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines = _read_until(process, "Talk to the Page as a buyer:", timeout=90)
-    command = _read_until(process, "emulator chat", timeout=5)[-1].split()
-    page_id, buyer = command[command.index("--page") + 1], command[command.index("--psid") + 1]
-    assert any(f"127.0.0.1:{gateway_port}" in line for line in lines)
-    assert any("connected through Facebook login" in line for line in lines)
-    yield Mesh(
-        process,
-        f"http://127.0.0.1:{gateway_port}",
-        f"http://127.0.0.1:{emulator_port}",
-        page_id,
-        buyer,
-        f"127.0.0.1:{negotiation_port}",
-        tmp_path,
-    )
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        process.wait(30)
-    assert process.stdout is not None
-    process.stdout.close()
-
-
-def _read_until(process: subprocess.Popen[str], marker: str, timeout: float) -> list[str]:
-    assert process.stdout is not None
-    deadline = time.monotonic() + timeout
-    lines: list[str] = []
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            break
-        lines.append(line.rstrip())
-        if marker in line:
-            return lines
-    raise AssertionError("mesh did not start:\n" + "\n".join(lines))
 
 
 async def _stored_event(nats_url: str, subject: str, mid: str) -> InboundEvent:

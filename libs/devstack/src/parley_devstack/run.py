@@ -42,14 +42,18 @@ class Child:
 class Mesh:
     """Starts the processes of the mesh and stops them in reverse order."""
 
-    def __init__(self, logs: Path) -> None:
+    def __init__(self, logs: Path, trace_dir: Path | None = None) -> None:
         self.logs = logs
+        # Each process writes its spans to <trace_dir>/<name>.jsonl (PARLEY_TRACE_FILE).
+        self.trace_dir = trace_dir
         self.children: list[Child] = []
         self._files: list[IO[bytes]] = []
 
     def start(self, name: str, args: list[str], env: dict[str, str]) -> Child:
         """Start `parley <args>` with env added to ours; its output goes to logs/<name>.log."""
         log = self.logs / f"{name}.log"
+        if self.trace_dir is not None:
+            env = {**env, "PARLEY_TRACE_FILE": str(self.trace_dir / f"{name}.jsonl")}
         out = open(log, "ab")  # noqa: SIM115 - closed in stop()
         self._files.append(out)
         process = subprocess.Popen(
@@ -379,6 +383,12 @@ def main(argv: list[str]) -> int:
     """Run the mesh until Ctrl-C or until a piece dies."""
     parser = argparse.ArgumentParser(prog="parley devstack run", description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=Path(".local"))
+    parser.add_argument(
+        "--trace-dir",
+        type=Path,
+        default=None,
+        help="write each process's spans to DIR/<name>.jsonl",
+    )
     for name, default in PORT_DEFAULTS.items():
         variable = f"PARLEY_{name.upper()}_PORT"
         parser.add_argument(
@@ -388,7 +398,7 @@ def main(argv: list[str]) -> int:
     data = args.data_dir.absolute()
     logs = data / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    mesh = Mesh(logs)
+    mesh = Mesh(logs, args.trace_dir.absolute() if args.trace_dir else None)
     try:
         with sigterm_as_keyboard_interrupt(), ExitStack() as cleanup:
             stack = cleanup.enter_context(LocalStack(data))
