@@ -50,6 +50,16 @@ def replies_stream(settings: NegotiationSettings) -> bus.StreamSpec:
     )
 
 
+def events_stream(settings: NegotiationSettings) -> bus.StreamSpec:
+    """The stream of negotiation's own events (decided turns, state changes)."""
+    return bus.StreamSpec(
+        name=settings.events_stream,
+        subjects=(f"{settings.events_prefix}.>",),
+        replicas=settings.replicas,
+        max_age_s=30 * 86400.0,
+    )
+
+
 def inbound_consumer(settings: NegotiationSettings) -> bus.ConsumerSpec:
     """The durable consumer of every inbound event."""
     return bus.ConsumerSpec(
@@ -150,6 +160,7 @@ async def build(
     try:
         nc = await bus.connect(settings.nats_url, name="parley-negotiation")
         await bus.ensure_stream(nc.jetstream(), replies_stream(settings))
+        await bus.ensure_stream(nc.jetstream(), events_stream(settings))
         await bus.ensure_dead_letter_stream(nc.jetstream())
     except BaseException:
         await pool.close()
@@ -165,6 +176,7 @@ async def build(
         tenants=tenants,
         phraser=phraser,
         replies_prefix=settings.replies_prefix,
+        events_prefix=settings.events_prefix,
         clock=clock,
         phrasing_enabled=not isinstance(phraser, TemplatePhraser),
     )

@@ -28,6 +28,8 @@ class NegotiationSettings:
     tenants_prefix: str
     replies_stream: str
     replies_prefix: str
+    events_stream: str
+    events_prefix: str
     durable: str
     replicas: int
     cache_ttl_s: float
@@ -56,6 +58,8 @@ class NegotiationSettings:
             tenants_prefix=env.text("PARLEY_TENANTS_SUBJECT_PREFIX", "parley.tenants"),
             replies_stream=env.text("PARLEY_REPLIES_STREAM", "PARLEY_REPLIES"),
             replies_prefix=env.text("PARLEY_REPLIES_SUBJECT_PREFIX", "parley.replies"),
+            events_stream=env.text("PARLEY_NEGOTIATION_STREAM", "PARLEY_NEGOTIATION"),
+            events_prefix=env.text("PARLEY_NEGOTIATION_SUBJECT_PREFIX", "parley.negotiation"),
             durable=env.text("PARLEY_NEGOTIATION_DURABLE", "negotiation"),
             replicas=env.integer("PARLEY_NATS_REPLICAS", 1, low=1, high=5),
             cache_ttl_s=env.decimal("PARLEY_NEGOTIATION_CACHE_TTL_S", 60.0, low=0.0, high=3600.0),

@@ -209,6 +209,18 @@ class Service:
                     return found
                 await asyncio.sleep(0.05)
 
+    async def events(self, kind: str) -> list[bytes]:
+        """Payloads of negotiation's own events of one kind, oldest first."""
+        info = await self.js.stream_info(self.settings.events_stream)
+        found = []
+        for seq in range(info.state.first_seq, info.state.last_seq + 1):
+            if info.state.messages == 0:
+                break
+            msg = await self.js.get_msg(self.settings.events_stream, seq)
+            if msg.subject.endswith(f".{kind}"):
+                found.append(msg.data or b"")
+        return found
+
     async def all_replies(self) -> list[replies.ReplyCommand]:
         info = await self.js.stream_info(self.settings.replies_stream)
         found = []
@@ -273,6 +285,8 @@ def env_for(
         "PARLEY_TENANTS_SUBJECT_PREFIX": f"t{uid}.tenants",
         "PARLEY_REPLIES_STREAM": f"REP_{uid}",
         "PARLEY_REPLIES_SUBJECT_PREFIX": f"t{uid}.replies",
+        "PARLEY_NEGOTIATION_STREAM": f"NEG_{uid}",
+        "PARLEY_NEGOTIATION_SUBJECT_PREFIX": f"t{uid}.negotiation",
         "PARLEY_NEGOTIATION_DURABLE": f"negotiation_{uid}",
         "PARLEY_OUTBOX_POLL_S": "0.05",
         "PARLEY_STARTUP_WAIT_S": "5",
@@ -324,6 +338,12 @@ async def service(
             for channel in svc._channels:
                 await channel.close(None)
             await negotiation.stop(0)
-            for name in (settings.inbound_stream, settings.tenants_stream, settings.replies_stream):
+            streams = (
+                settings.inbound_stream,
+                settings.tenants_stream,
+                settings.replies_stream,
+                settings.events_stream,
+            )
+            for name in streams:
                 with contextlib.suppress(Exception):
                     await js.delete_stream(name)

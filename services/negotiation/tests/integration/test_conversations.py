@@ -11,6 +11,7 @@ import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from parley.events.v1 import inbound_pb2 as inbound
+from parley.events.v1 import negotiation_pb2 as events
 from parley.events.v1 import replies_pb2 as replies
 from parley.events.v1 import tenants_pb2 as tenant_events
 from parley.negotiation.v1 import negotiation_pb2 as npb
@@ -318,3 +319,22 @@ async def test_garbage_on_the_bus_is_dead_lettered_and_the_next_event_still_answ
     assert len(await service.replies(1)) == 1
     dead = await service.js.stream_info("PARLEY_DLQ")
     assert dead.state.messages >= 1
+
+
+async def test_each_turn_and_each_handover_is_an_event_for_analytics(service: Service) -> None:
+    await say(service, "hi", 1)
+    await say(service, "would you take 7500 cash?", 2)
+    await say(service, "can I talk to a real person", 3)
+    turns = [events.TurnDecided.FromString(p) for p in await service.events("turn_decided")]
+    assert [t.conversation_started for t in turns] == [True, False, False]
+    offer = turns[1]
+    assert (offer.action, offer.offer_minor, offer.currency) == ("counter", 750_000, "USD")
+    assert 760_000 <= offer.price_minor < 850_000
+    assert (offer.asking_minor, offer.floor_minor) == (850_000, 760_000)
+    assert offer.buyer_at.ToDatetime() <= offer.decided_at.ToDatetime()
+    assert turns[2].action == "handover"
+    [changed] = [
+        events.ConversationStateChanged.FromString(p)
+        for p in await service.events("conversation_state_changed")
+    ]
+    assert (changed.previous_state, changed.state) == ("bot", "human") and changed.reason

@@ -12,7 +12,7 @@ from parley_kit.errors import FailedPrecondition, InvalidArgument, NotFound
 from parley_negotiation.adapters import conversations_repo as repo
 from parley_negotiation.adapters.conversations_repo import Conversation, Line, State
 from parley_negotiation.domain.model import NegotiationState
-from parley_negotiation.service_layer import notices
+from parley_negotiation.service_layer import events, notices
 from parley_negotiation.service_layer.commands import Outgoing, store_command
 from parley_negotiation.service_layer.unit import Deps
 
@@ -71,6 +71,9 @@ async def take_over(deps: Deps, *, conversation_id: str, reason: str) -> Convers
             conversation, state=State.HUMAN, state_reason=why, updated_at=deps.clock()
         )
         await repo.save_conversation(conn, changed)
+        await events.state_changed(
+            conn, deps.events_prefix, before=conversation, after=changed, at=changed.updated_at
+        )
         out = _outgoing(changed, thread_action=replies.THREAD_ACTION_PASS_TO_INBOX, reason=why)
         await store_command(
             conn,
@@ -96,6 +99,9 @@ async def resume(deps: Deps, *, conversation_id: str) -> Conversation:
             conversation, state=State.BOT, state_reason="", updated_at=now
         )
         await repo.save_conversation(conn, changed)
+        await events.state_changed(
+            conn, deps.events_prefix, before=conversation, after=changed, at=now
+        )
         language = NegotiationState.from_json(changed.negotiation).language or "en"
         out = dataclasses.replace(
             _outgoing(changed, thread_action=replies.THREAD_ACTION_TAKE_BACK, reason="resumed"),

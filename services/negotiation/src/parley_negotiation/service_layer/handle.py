@@ -13,7 +13,7 @@ from parley_negotiation.adapters import conversations_repo as repo
 from parley_negotiation.adapters.conversations_repo import State
 from parley_negotiation.adapters.tenants import ListingContext
 from parley_negotiation.domain import engine
-from parley_negotiation.service_layer import attachments, comments, notices
+from parley_negotiation.service_layer import attachments, comments, events, notices
 from parley_negotiation.service_layer.commands import Outgoing
 from parley_negotiation.service_layer.turn import Turn
 from parley_negotiation.service_layer.unit import METADATA_PREFIX, PAGE_INBOX_APP_ID, Deps
@@ -63,6 +63,9 @@ async def handle_event(deps: Deps, event: InboundEvent) -> str:
         if kind not in ("echo", "take_thread_control") and not turn.silenced:
             turn.update(last_event_at=turn.occurred_at)
         await repo.save_conversation(conn, turn.conversation)
+        await events.state_changed(
+            conn, deps.events_prefix, before=conversation, after=turn.conversation, at=now
+        )
     if turn.commands:
         deps.on_outbox()
     return outcome

@@ -15,6 +15,7 @@ from parley_negotiation.adapters.conversations_repo import Conversation, State
 from parley_negotiation.adapters.tenants import ListingContext, PageInfo
 from parley_negotiation.domain.model import Action, Decision, NegotiationState
 from parley_negotiation.phrasing.draft import Draft
+from parley_negotiation.service_layer import events
 from parley_negotiation.service_layer.commands import Outgoing, store_command
 from parley_negotiation.service_layer.unit import Deps
 
@@ -86,6 +87,16 @@ class Turn:
 
     async def apply(self, decision: Decision, listing: ListingContext) -> None:
         """Keep the decision's state, say its reply, and hand over when it says so."""
+        await events.turn_decided(
+            self.conn,
+            self.deps.events_prefix,
+            conversation=self.conversation,
+            listing=listing,
+            decision=decision,
+            previous=self.negotiation(),
+            answered=(self.event.event_id, self.occurred_at),
+            decided_at=self.now,
+        )
         self.update(negotiation=decision.state.to_json())
         thread = replies.THREAD_ACTION_UNSPECIFIED
         reason = ""

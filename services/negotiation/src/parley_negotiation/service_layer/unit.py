@@ -44,6 +44,8 @@ class Deps:
     tenants: Tenants
     phraser: Phraser
     replies_prefix: str = "parley.replies"
+    # Where negotiation's own events go: `<prefix>.<page id>.<kind>`.
+    events_prefix: str = "parley.negotiation"
     clock: Callable[[], datetime] = utcnow
     # Called after a transaction that stored reply commands commits (wakes the outbox relay).
     on_outbox: Callable[[], None] = lambda: None
