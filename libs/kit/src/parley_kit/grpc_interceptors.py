@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
+import asyncpg
 import grpc
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
@@ -51,6 +52,8 @@ _SERVER_ERRORS = frozenset(
     }
 )
 _DEPENDENCY_DOWN = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+_DATABASE_DOWN = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, ConnectionError)
+_DATA_ERROR = "a value cannot be stored: a text holds a NUL character or a number is out of range"
 
 
 def split_method(method: str) -> tuple[str, str]:
@@ -170,6 +173,14 @@ class ErrorMappingInterceptor(GuardingInterceptor):
                 await context.abort(grpc.StatusCode.UNIMPLEMENTED, "method not implemented")
             except grpc.aio.AioRpcError as exc:
                 await _abort_on_downstream(context, method, exc)
+            except asyncpg.DataError as exc:
+                # SQLSTATE class 22: a value the database cannot hold (a NUL character, a number
+                # out of range): the caller's input, not our fault.
+                _log.info("%s refused a value: %s", method, type(exc).__name__)
+                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, _DATA_ERROR)
+            except _DATABASE_DOWN:
+                _log.exception("database unavailable in %s", method)
+                await context.abort(grpc.StatusCode.UNAVAILABLE, "the database is unavailable")
             except Exception:
                 _log.exception("unhandled error in %s", method)
                 await context.abort(grpc.StatusCode.INTERNAL, "internal error")

@@ -245,12 +245,14 @@ class Service:
             ):
                 await asyncio.sleep(0.02)
 
-    def stub(self, caller: str = "gateway") -> NegotiationServiceAsyncStub:
-        channel = open_channel(
-            f"127.0.0.1:{self.negotiation.server.port}", caller_token=CALLERS[caller]
-        )
+    def channel(self, caller: str = "gateway") -> grpc.aio.Channel:
+        address = f"127.0.0.1:{self.negotiation.server.port}"
+        channel = open_channel(address, caller_token=CALLERS[caller])
         self._channels.append(channel)
-        return NegotiationServiceStub(channel)  # type: ignore[return-value]
+        return channel
+
+    def stub(self, caller: str = "gateway") -> NegotiationServiceAsyncStub:
+        return NegotiationServiceStub(self.channel(caller))  # type: ignore[return-value]
 
     async def tenants_event(self, kind: str, message: Any) -> None:
         await self.nc.publish(f"{self.settings.tenants_prefix}.{kind}", message.SerializeToString())
