@@ -34,6 +34,7 @@ class Mesh:
     buyer: str
     negotiation: str
     data: Path
+    lines: list[str]
 
     def token(self, caller: str) -> str:
         """A caller token `make run` keeps in the data folder."""
@@ -78,6 +79,7 @@ def running_mesh(
             buyer,
             f"127.0.0.1:{ports['negotiation']}",
             data,
+            lines,
         )
     finally:
         if process.poll() is None:

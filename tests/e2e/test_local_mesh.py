@@ -128,3 +128,20 @@ def test_ctrl_c_stops_every_process(mesh: Mesh) -> None:
         port = int(url.rsplit(":", 1)[1])
         with socket.socket() as sock:
             assert sock.connect_ex(("127.0.0.1", port)) != 0, f"{url} still answers"
+
+
+async def test_the_seller_signs_in_to_the_dashboard_with_the_printed_link(mesh: Mesh) -> None:
+    [line] = [line for line in mesh.lines if "Seller dashboard" in line]
+    link = line.split(": ", 1)[1].split()[0]
+    assert link.startswith(f"{mesh.gateway}/dashboard/login/")
+    async with httpx.AsyncClient(timeout=10) as http:
+        confirm = await http.get(link)
+        assert confirm.status_code == 200 and "Sign in" in confirm.text
+        signed_in = await http.post(link, headers={"Origin": mesh.gateway})
+        assert signed_in.status_code == 303, signed_in.text
+        home = await http.get(f"{mesh.gateway}/dashboard")
+        assert home.status_code == 200
+        assert mesh.page_id in home.text
+    async with httpx.AsyncClient(timeout=10) as stranger:  # no session cookie
+        again = await stranger.get(f"{mesh.gateway}/dashboard")
+    assert again.status_code in (302, 303, 307)

@@ -72,6 +72,10 @@ DEFAULTED = {
     # Graph API client and login: the defaults are Meta's production values.
     "FACEBOOK_GRAPH_TIMEOUT_S",
     "FACEBOOK_DIALOG_URL",
+    # The seller dashboard's link and session lifetimes and its gRPC deadline.
+    "PARLEY_DASHBOARD_LOGIN_TTL_S",
+    "PARLEY_DASHBOARD_SESSION_TTL_S",
+    "PARLEY_DASHBOARD_RPC_TIMEOUT_S",
     # Tenants lifetimes, the token health check period, the Page profile set-up retry period.
     "PARLEY_OAUTH_STATE_TTL_S",
     "PARLEY_PROFILE_RETRY_S",

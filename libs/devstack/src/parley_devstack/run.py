@@ -126,6 +126,7 @@ def dev_secrets(data: Path) -> dict[str, str]:
     kept: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
     made = {
         "encryption_key": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "dashboard_secret": secrets.token_urlsafe(32),
         **{f"{caller}_token": secrets.token_urlsafe(24) for caller in CALLERS},
     }
     merged = {**made, **kept}  # keep what exists; add tokens of callers new since
@@ -239,6 +240,33 @@ def start_gateway(
     return url
 
 
+def gateway_env(ports: Ports, tenants_env: dict[str, str], keys: dict[str, str]) -> dict[str, str]:
+    """What the gateway needs beyond Facebook's settings: tenants, and for the seller
+    dashboard negotiation, delivery and its signing secret."""
+    return {
+        **tenants_env,
+        "PARLEY_TENANTS_TOKEN": keys["gateway_token"],
+        "PARLEY_PUBLIC_URL": f"http://127.0.0.1:{ports.gateway}",
+        "PARLEY_DASHBOARD_SECRET": keys["dashboard_secret"],
+        "PARLEY_NEGOTIATION_ADDR": f"127.0.0.1:{ports.negotiation}",
+        "PARLEY_NEGOTIATION_TOKEN": keys["gateway_token"],
+        "PARLEY_DELIVERY_ADDR": f"127.0.0.1:{ports.delivery}",
+        "PARLEY_DELIVERY_TOKEN": keys["gateway_token"],
+    }
+
+
+def dashboard_link(env: dict[str, str]) -> str:
+    """A sign-in link to the demo seller's dashboard (valid for the default 15 minutes)."""
+    made = subprocess.run(
+        [PARLEY, "gateway", "login-link", "--seller", "demo-seller"],
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return made.stdout.strip()
+
+
 def onboard_demo_seller(tenants_env: dict[str, str], operator_token: str) -> str:
     """Seed the demo seller and listing, then connect the emulator's demo Page the way a seller
     would: open the connect link, log in at the (emulated) Facebook dialog, land on the
@@ -300,7 +328,9 @@ class Ports:
     delivery: int
 
 
-def summary(stack: LocalStack, emulator: str, gateway: str, logs: Path, ports: Ports) -> str:
+def summary(
+    stack: LocalStack, emulator: str, gateway: str, logs: Path, ports: Ports, dashboard: str = ""
+) -> str:
     """What runs where, and what to try first."""
     pages = http_json("GET", f"{emulator}/_emulator/pages")["data"]
     buyers = http_json("GET", f"{emulator}/_emulator/buyers")["data"]
@@ -315,6 +345,10 @@ def summary(stack: LocalStack, emulator: str, gateway: str, logs: Path, ports: P
         f"  PostgreSQL         {_public(stack.database_url)}",
         f"  NATS JetStream     {stack.nats_url}",
         f"  logs               {logs}/",
+        "",
+        f"Seller dashboard (demo-seller; this link works for 15 minutes): {dashboard}",
+        "  a new one: .venv/bin/parley gateway login-link --seller demo-seller",
+        "  (with PARLEY_DASHBOARD_SECRET from .local/dev-secrets.json)",
         "",
         "Demo seller (demo-seller) connected through Facebook login (the emulator's dialog):",
     ]
@@ -357,6 +391,7 @@ class Running:
     emulator: str
     gateway: str
     keys: dict[str, str]
+    dashboard: str
 
 
 def start_mesh(mesh: Mesh, stack: LocalStack, data: Path, ports: Ports) -> Running:
@@ -366,8 +401,9 @@ def start_mesh(mesh: Mesh, stack: LocalStack, data: Path, ports: Ports) -> Runni
     emulator, app = start_emulator(mesh, ports.emulator, data)
     facebook = facebook_env(app, emulator)
     tenants_env = start_tenants(mesh, ports, facebook, stack, keys)
-    gateway_env = {**stack.env, **tenants_env, "PARLEY_TENANTS_TOKEN": keys["gateway_token"]}
-    gateway = start_gateway(mesh, ports.gateway, app, facebook, gateway_env)
+    gateway = start_gateway(
+        mesh, ports.gateway, app, facebook, {**stack.env, **gateway_env(ports, tenants_env, keys)}
+    )
     http_json(
         "PUT",
         f"{emulator}/_emulator/apps/{app['id']}/webhook",
@@ -376,7 +412,8 @@ def start_mesh(mesh: Mesh, stack: LocalStack, data: Path, ports: Ports) -> Runni
     start_negotiation(mesh, ports, stack, tenants_env, keys)
     start_delivery(mesh, ports, stack, facebook, tenants_env, keys)
     onboard_demo_seller(tenants_env, keys["operator_token"])
-    return Running(emulator, gateway, keys)
+    link = dashboard_link(gateway_env(ports, tenants_env, keys))
+    return Running(emulator, gateway, keys, link)
 
 
 def main(argv: list[str]) -> int:
@@ -405,7 +442,8 @@ def main(argv: list[str]) -> int:
             cleanup.callback(mesh.stop)
             ports = Ports(**{name: getattr(args, f"{name}_port") for name in PORT_DEFAULTS})
             running = start_mesh(mesh, stack, data, ports)
-            sys.stdout.write(summary(stack, running.emulator, running.gateway, logs, ports) + "\n")
+            text = summary(stack, running.emulator, running.gateway, logs, ports, running.dashboard)
+            sys.stdout.write(text + "\n")
             sys.stdout.flush()
             return _watch(mesh)
     except KeyboardInterrupt:

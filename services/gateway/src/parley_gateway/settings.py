@@ -4,9 +4,57 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from parley_kit.secrets import Secret
-from parley_kit.settings import Env
+from parley_kit.settings import Env, SettingsError
+
+# HMAC keys shorter than this are refused: the dashboard secret signs every session.
+MIN_DASHBOARD_SECRET = 32
+
+
+@dataclass(frozen=True)
+class DashboardSettings:
+    """The seller dashboard: on when PARLEY_DASHBOARD_SECRET is set."""
+
+    secret: Secret
+    public_url: str
+    login_ttl_s: int
+    session_ttl_s: int
+    rpc_timeout_s: float
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the gateway serves the dashboard."""
+        return bool(self.secret)
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies only over HTTPS when the public URL is HTTPS."""
+        return urlsplit(self.public_url).scheme == "https"
+
+    @classmethod
+    def read(cls, env: Env) -> DashboardSettings:
+        """The dashboard's variables (check `env` afterwards, then call `validate`)."""
+        return cls(
+            secret=env.secret("PARLEY_DASHBOARD_SECRET", Secret("")),
+            public_url=env.url(
+                "PARLEY_PUBLIC_URL", "http://127.0.0.1:8080", schemes=("http", "https")
+            ).rstrip("/"),
+            login_ttl_s=env.integer("PARLEY_DASHBOARD_LOGIN_TTL_S", 900, low=30, high=7 * 86400),
+            session_ttl_s=env.integer(
+                "PARLEY_DASHBOARD_SESSION_TTL_S", 12 * 3600, low=60, high=30 * 86400
+            ),
+            rpc_timeout_s=env.decimal("PARLEY_DASHBOARD_RPC_TIMEOUT_S", 5.0, low=0.1, high=30.0),
+        )
+
+    def validate(self) -> None:
+        """SettingsError when the secret is set but too short to sign with."""
+        if self.secret and len(self.secret.reveal()) < MIN_DASHBOARD_SECRET:
+            raise SettingsError(
+                "invalid configuration:\n  PARLEY_DASHBOARD_SECRET is malformed: "
+                f"use at least {MIN_DASHBOARD_SECRET} characters"
+            )
 
 
 @dataclass(frozen=True)
@@ -28,6 +76,11 @@ class GatewaySettings:
     log_level: str
     tenants_address: str
     tenants_token: Secret
+    negotiation_address: str
+    negotiation_token: Secret
+    delivery_address: str
+    delivery_token: Secret
+    dashboard: DashboardSettings
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> GatewaySettings:
@@ -51,6 +104,12 @@ class GatewaySettings:
             log_level=env.text("PARLEY_LOG_LEVEL", "INFO"),
             tenants_address=env.text("PARLEY_TENANTS_ADDR", "127.0.0.1:50051"),
             tenants_token=env.secret("PARLEY_TENANTS_TOKEN", Secret("")),
+            negotiation_address=env.text("PARLEY_NEGOTIATION_ADDR", "127.0.0.1:50052"),
+            negotiation_token=env.secret("PARLEY_NEGOTIATION_TOKEN", Secret("")),
+            delivery_address=env.text("PARLEY_DELIVERY_ADDR", "127.0.0.1:50053"),
+            delivery_token=env.secret("PARLEY_DELIVERY_TOKEN", Secret("")),
+            dashboard=DashboardSettings.read(env),
         )
         env.check()
+        settings.dashboard.validate()
         return settings

@@ -7,7 +7,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,7 @@ from opentelemetry.context import Context
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from parley.events.v1.inbound_pb2 import InboundEvent
 from parley.events.v1.trace_pb2 import TraceContext
@@ -216,8 +216,10 @@ def create_app(
     metrics: GatewayMetrics,
     lifespan: contextlib.AbstractAsyncContextManager[None] | None = None,
     tenants: Tenants | None = None,
+    extra_routes: Sequence[BaseRoute] = (),
 ) -> GatewayApp:
-    """The gateway application; `lifespan` starts and stops what the publisher needs."""
+    """The gateway application; `lifespan` starts and stops what the publisher needs;
+    `extra_routes` are served beside the gateway's own (the seller dashboard)."""
     webhook = WebhookEndpoint(config, publisher, metrics)
 
     async def healthz(_: Request) -> Response:
@@ -239,7 +241,7 @@ def create_app(
         async with lifespan:
             yield
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/webhook", webhook, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
@@ -253,6 +255,7 @@ def create_app(
             Route("/facebook/data-deletion", seller.data_deletion, methods=["POST"]),
             Route("/deletion/{code}", seller.deletion_status, methods=["GET"]),
         ]
+    routes += extra_routes
     return GatewayApp(webhook, Starlette(routes=routes, lifespan=run))
 
 

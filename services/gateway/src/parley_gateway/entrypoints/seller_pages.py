@@ -11,13 +11,8 @@ from urllib.parse import parse_qs
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from parley_gateway.adapters.tenants import (
-    ConnectedPage,
-    DeletionReceipt,
-    DeletionView,
-    Refused,
-    Unavailable,
-)
+from parley_gateway.adapters.calls import Refused, Unavailable
+from parley_gateway.adapters.tenants import ConnectedPage, DeletionReceipt, DeletionView
 from parley_gateway.domain.signed_request import InvalidSignedRequest, parse_signed_request
 
 log = logging.getLogger(__name__)

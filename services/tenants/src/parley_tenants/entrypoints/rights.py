@@ -10,6 +10,13 @@ DELIVERY = "delivery"
 OPERATOR = "operator"
 READERS = (GATEWAY, NEGOTIATION, DELIVERY, OPERATOR)
 RULE_READERS = (NEGOTIATION, OPERATOR)
+# The gateway serves the seller dashboard: it reads and edits settings and listings for every
+# seller, so it is trusted to act only for the signed-in seller. It asks only for that seller's
+# objects and checks the seller of each object it reads back before showing or changing it
+# (parley_gateway.dashboard.scope); the handlers refuse moving a listing to another seller or
+# onto a Page of another seller.
+DASHBOARD_READERS = (GATEWAY, NEGOTIATION, OPERATOR)
+DASHBOARD_WRITERS = (GATEWAY, OPERATOR)
 
 RIGHTS: dict[str, tuple[str, ...]] = {
     "CreateSeller": (OPERATOR,),
@@ -25,14 +32,14 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     "ResumePage": (OPERATOR,),
     "SetKillSwitch": (OPERATOR,),
     "GetKillSwitch": READERS,
-    "GetSellerSettings": RULE_READERS,
-    "UpdateSellerSettings": (OPERATOR,),
-    "CreateListing": (OPERATOR,),
-    "GetListing": RULE_READERS,
+    "GetSellerSettings": DASHBOARD_READERS,
+    "UpdateSellerSettings": DASHBOARD_WRITERS,
+    "CreateListing": DASHBOARD_WRITERS,
+    "GetListing": DASHBOARD_READERS,
     "GetListingByRef": RULE_READERS,
     "GetListingRules": RULE_READERS,
-    "ListListings": RULE_READERS,
-    "UpdateListing": (OPERATOR,),
+    "ListListings": DASHBOARD_READERS,
+    "UpdateListing": DASHBOARD_WRITERS,
     "MarkListingSold": (OPERATOR,),
     "DeleteListing": (OPERATOR,),
     "IssuePageToken": (DELIVERY,),

@@ -281,7 +281,7 @@ class TenantServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetSellerSettings(self, request, context):
-        """GetSellerSettings reads the seller's rules. Callers: negotiation, operator.
+        """GetSellerSettings reads the seller's rules. Callers: negotiation, gateway (dashboard), operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -289,21 +289,21 @@ class TenantServiceServicer:
 
     def UpdateSellerSettings(self, request, context):
         """UpdateSellerSettings replaces the seller's rules (INVALID_ARGUMENT names the bad field).
-        Callers: operator.
+        Callers: gateway (dashboard, for the signed-in seller), operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CreateListing(self, request, context):
-        """CreateListing adds an item for sale. Callers: operator.
+        """CreateListing adds an item for sale. Callers: gateway (dashboard), operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetListing(self, request, context):
-        """GetListing reads one listing. Callers: negotiation, operator.
+        """GetListing reads one listing. Callers: negotiation, gateway (dashboard), operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -325,14 +325,16 @@ class TenantServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListListings(self, request, context):
-        """ListListings lists the listings of a seller or Page. Callers: negotiation, operator.
+        """ListListings lists the listings of a seller or Page.
+        Callers: negotiation, gateway (dashboard), operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdateListing(self, request, context):
-        """UpdateListing replaces a listing (optimistic concurrency on `version`). Callers: operator.
+        """UpdateListing replaces a listing (optimistic concurrency on `version`).
+        Callers: gateway (dashboard), operator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -77,15 +77,15 @@ class TenantServiceStub:
     operator.
     """
     GetSellerSettings: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.GetSellerSettingsRequest, _tenants_pb2.GetSellerSettingsResponse]
-    """GetSellerSettings reads the seller's rules. Callers: negotiation, operator."""
+    """GetSellerSettings reads the seller's rules. Callers: negotiation, gateway (dashboard), operator."""
     UpdateSellerSettings: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.UpdateSellerSettingsRequest, _tenants_pb2.UpdateSellerSettingsResponse]
     """UpdateSellerSettings replaces the seller's rules (INVALID_ARGUMENT names the bad field).
-    Callers: operator.
+    Callers: gateway (dashboard, for the signed-in seller), operator.
     """
     CreateListing: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.CreateListingRequest, _tenants_pb2.CreateListingResponse]
-    """CreateListing adds an item for sale. Callers: operator."""
+    """CreateListing adds an item for sale. Callers: gateway (dashboard), operator."""
     GetListing: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.GetListingRequest, _tenants_pb2.GetListingResponse]
-    """GetListing reads one listing. Callers: negotiation, operator."""
+    """GetListing reads one listing. Callers: negotiation, gateway (dashboard), operator."""
     GetListingByRef: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.GetListingByRefRequest, _tenants_pb2.GetListingByRefResponse]
     """GetListingByRef finds the listing an m.me ref points to. Callers: negotiation, operator."""
     GetListingRules: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.GetListingRulesRequest, _tenants_pb2.GetListingRulesResponse]
@@ -93,9 +93,13 @@ class TenantServiceStub:
     listing's overrides and prices applied. Callers: negotiation, operator.
     """
     ListListings: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.ListListingsRequest, _tenants_pb2.ListListingsResponse]
-    """ListListings lists the listings of a seller or Page. Callers: negotiation, operator."""
+    """ListListings lists the listings of a seller or Page.
+    Callers: negotiation, gateway (dashboard), operator.
+    """
     UpdateListing: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.UpdateListingRequest, _tenants_pb2.UpdateListingResponse]
-    """UpdateListing replaces a listing (optimistic concurrency on `version`). Callers: operator."""
+    """UpdateListing replaces a listing (optimistic concurrency on `version`).
+    Callers: gateway (dashboard), operator.
+    """
     MarkListingSold: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.MarkListingSoldRequest, _tenants_pb2.MarkListingSoldResponse]
     """MarkListingSold marks a listing sold. Callers: operator."""
     DeleteListing: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.DeleteListingRequest, _tenants_pb2.DeleteListingResponse]
@@ -167,15 +171,15 @@ class TenantServiceAsyncStub(TenantServiceStub):
     operator.
     """
     GetSellerSettings: _aio.UnaryUnaryMultiCallable[_tenants_pb2.GetSellerSettingsRequest, _tenants_pb2.GetSellerSettingsResponse]  # type: ignore[assignment]
-    """GetSellerSettings reads the seller's rules. Callers: negotiation, operator."""
+    """GetSellerSettings reads the seller's rules. Callers: negotiation, gateway (dashboard), operator."""
     UpdateSellerSettings: _aio.UnaryUnaryMultiCallable[_tenants_pb2.UpdateSellerSettingsRequest, _tenants_pb2.UpdateSellerSettingsResponse]  # type: ignore[assignment]
     """UpdateSellerSettings replaces the seller's rules (INVALID_ARGUMENT names the bad field).
-    Callers: operator.
+    Callers: gateway (dashboard, for the signed-in seller), operator.
     """
     CreateListing: _aio.UnaryUnaryMultiCallable[_tenants_pb2.CreateListingRequest, _tenants_pb2.CreateListingResponse]  # type: ignore[assignment]
-    """CreateListing adds an item for sale. Callers: operator."""
+    """CreateListing adds an item for sale. Callers: gateway (dashboard), operator."""
     GetListing: _aio.UnaryUnaryMultiCallable[_tenants_pb2.GetListingRequest, _tenants_pb2.GetListingResponse]  # type: ignore[assignment]
-    """GetListing reads one listing. Callers: negotiation, operator."""
+    """GetListing reads one listing. Callers: negotiation, gateway (dashboard), operator."""
     GetListingByRef: _aio.UnaryUnaryMultiCallable[_tenants_pb2.GetListingByRefRequest, _tenants_pb2.GetListingByRefResponse]  # type: ignore[assignment]
     """GetListingByRef finds the listing an m.me ref points to. Callers: negotiation, operator."""
     GetListingRules: _aio.UnaryUnaryMultiCallable[_tenants_pb2.GetListingRulesRequest, _tenants_pb2.GetListingRulesResponse]  # type: ignore[assignment]
@@ -183,9 +187,13 @@ class TenantServiceAsyncStub(TenantServiceStub):
     listing's overrides and prices applied. Callers: negotiation, operator.
     """
     ListListings: _aio.UnaryUnaryMultiCallable[_tenants_pb2.ListListingsRequest, _tenants_pb2.ListListingsResponse]  # type: ignore[assignment]
-    """ListListings lists the listings of a seller or Page. Callers: negotiation, operator."""
+    """ListListings lists the listings of a seller or Page.
+    Callers: negotiation, gateway (dashboard), operator.
+    """
     UpdateListing: _aio.UnaryUnaryMultiCallable[_tenants_pb2.UpdateListingRequest, _tenants_pb2.UpdateListingResponse]  # type: ignore[assignment]
-    """UpdateListing replaces a listing (optimistic concurrency on `version`). Callers: operator."""
+    """UpdateListing replaces a listing (optimistic concurrency on `version`).
+    Callers: gateway (dashboard), operator.
+    """
     MarkListingSold: _aio.UnaryUnaryMultiCallable[_tenants_pb2.MarkListingSoldRequest, _tenants_pb2.MarkListingSoldResponse]  # type: ignore[assignment]
     """MarkListingSold marks a listing sold. Callers: operator."""
     DeleteListing: _aio.UnaryUnaryMultiCallable[_tenants_pb2.DeleteListingRequest, _tenants_pb2.DeleteListingResponse]  # type: ignore[assignment]
@@ -338,7 +346,7 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenants_pb2.GetSellerSettingsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenants_pb2.GetSellerSettingsResponse, _abc.Awaitable[_tenants_pb2.GetSellerSettingsResponse]]:
-        """GetSellerSettings reads the seller's rules. Callers: negotiation, operator."""
+        """GetSellerSettings reads the seller's rules. Callers: negotiation, gateway (dashboard), operator."""
 
     @_abc_1.abstractmethod
     def UpdateSellerSettings(
@@ -347,7 +355,7 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_tenants_pb2.UpdateSellerSettingsResponse, _abc.Awaitable[_tenants_pb2.UpdateSellerSettingsResponse]]:
         """UpdateSellerSettings replaces the seller's rules (INVALID_ARGUMENT names the bad field).
-        Callers: operator.
+        Callers: gateway (dashboard, for the signed-in seller), operator.
         """
 
     @_abc_1.abstractmethod
@@ -356,7 +364,7 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenants_pb2.CreateListingRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenants_pb2.CreateListingResponse, _abc.Awaitable[_tenants_pb2.CreateListingResponse]]:
-        """CreateListing adds an item for sale. Callers: operator."""
+        """CreateListing adds an item for sale. Callers: gateway (dashboard), operator."""
 
     @_abc_1.abstractmethod
     def GetListing(
@@ -364,7 +372,7 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenants_pb2.GetListingRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenants_pb2.GetListingResponse, _abc.Awaitable[_tenants_pb2.GetListingResponse]]:
-        """GetListing reads one listing. Callers: negotiation, operator."""
+        """GetListing reads one listing. Callers: negotiation, gateway (dashboard), operator."""
 
     @_abc_1.abstractmethod
     def GetListingByRef(
@@ -390,7 +398,9 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenants_pb2.ListListingsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenants_pb2.ListListingsResponse, _abc.Awaitable[_tenants_pb2.ListListingsResponse]]:
-        """ListListings lists the listings of a seller or Page. Callers: negotiation, operator."""
+        """ListListings lists the listings of a seller or Page.
+        Callers: negotiation, gateway (dashboard), operator.
+        """
 
     @_abc_1.abstractmethod
     def UpdateListing(
@@ -398,7 +408,9 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _tenants_pb2.UpdateListingRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_tenants_pb2.UpdateListingResponse, _abc.Awaitable[_tenants_pb2.UpdateListingResponse]]:
-        """UpdateListing replaces a listing (optimistic concurrency on `version`). Callers: operator."""
+        """UpdateListing replaces a listing (optimistic concurrency on `version`).
+        Callers: gateway (dashboard), operator.
+        """
 
     @_abc_1.abstractmethod
     def MarkListingSold(
