@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PROTO_OUT := libs/contracts/src
 MYPY_PACKAGES := parley_kit parley_devstack parley_testkit parley_emulator parley_cli parley_gateway parley_tenants \
-	parley_negotiation parley_delivery
+	parley_negotiation parley_delivery parley_analytics
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
@@ -72,19 +72,23 @@ tenants: install ## run the tenants gRPC service alone (needs its settings, see 
 .PHONY: migrate
 migrate: install ## apply every service's database migrations (PARLEY_DATABASE_URL)
 	$(BIN)/parley tenants migrate
+	$(BIN)/parley negotiation migrate
+	$(BIN)/parley delivery migrate
+	$(BIN)/parley analytics migrate
 
 .PHONY: emulator
 emulator: install ## run the Messenger emulator alone
 	$(BIN)/parley emulator serve
 
 .PHONY: bench
-bench: install ## benchmarks: gateway vs bare Starlette, tenants, emulator, negotiation, delivery
+bench: install ## benchmarks: gateway vs bare Starlette, tenants, emulator, negotiation, delivery, analytics
 	$(BIN)/python -m parley_devstack.bench
 	$(BIN)/python -m parley_devstack.bench_tenants
 	$(BIN)/python -m parley_emulator.bench
 	$(BIN)/python -m parley_negotiation.bench
 	$(BIN)/python -m parley_devstack.bench_negotiation
 	$(BIN)/python -m parley_delivery.bench
+	$(BIN)/python -m parley_analytics.bench
 
 .PHONY: clean
 clean: ## remove the virtualenv, tools and local data

@@ -3,7 +3,7 @@
 
 K8S_DIR := deploy/k8s
 K8S_OVERLAYS := local staging prod
-K8S_SERVICES := gateway tenants negotiation delivery
+K8S_SERVICES := gateway tenants negotiation delivery analytics
 # Every overlay deploys into this namespace (deploy/k8s/overlays/*/namespace.yaml).
 K8S_NAMESPACE := parley
 # Validated against the oldest and the newest Kubernetes release we support (strict, offline:

@@ -35,6 +35,7 @@ class Mesh:
     negotiation: str
     data: Path
     lines: list[str]
+    analytics: str
 
     def token(self, caller: str) -> str:
         """A caller token `make run` keeps in the data folder."""
@@ -46,9 +47,8 @@ def running_mesh(
     data: Path, database_url: str, nats_url: str, *extra: str, env: dict[str, str] | None = None
 ) -> Iterator[Mesh]:
     """`parley devstack run` on free ports until the block ends (then Ctrl-C)."""
-    ports = {
-        name: free_port() for name in ("gateway", "emulator", "tenants", "negotiation", "delivery")
-    }
+    names = ("gateway", "emulator", "tenants", "negotiation", "delivery", "analytics")
+    ports = {name: free_port() for name in names}
     args = [PARLEY, "devstack", "run", "--data-dir", str(data), *extra]
     for name, port in ports.items():
         args += [f"--{name}-port", str(port)]
@@ -80,6 +80,7 @@ def running_mesh(
             f"127.0.0.1:{ports['negotiation']}",
             data,
             lines,
+            f"127.0.0.1:{ports['analytics']}",
         )
     finally:
         if process.poll() is None:

@@ -6,11 +6,14 @@ import asyncio
 import signal
 import socket
 import time
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import nats
 import pytest
 
+from parley.analytics.v1 import analytics_pb2 as apb
+from parley.analytics.v1.analytics_pb2_grpc import AnalyticsServiceStub
 from parley.events.v1.inbound_pb2 import InboundEvent
 from parley.events.v1.replies_pb2 import ReplyCommand
 from parley.negotiation.v1 import negotiation_pb2 as npb
@@ -111,6 +114,27 @@ async def test_a_buyer_s_offer_is_countered_above_the_floor_in_messenger(
         answer = (await http.get(thread, params={"after": after})).json()
         seen += [i.get("text") or "" for i in answer["items"] if i.get("direction") == "out"]
         assert seen.count(command.message.text) == 1, seen
+    await _analytics_counted(mesh, conversation.page_id)
+
+
+async def _analytics_counted(mesh: Mesh, page_id: str) -> None:
+    """Analytics saw the conversation start, the offer, and the reply sent."""
+    now = datetime.now(UTC)
+    request = apb.GetReportRequest(page_id=page_id, bucket=apb.BUCKET_HOUR)
+    request.start.FromDatetime(now - timedelta(hours=2))
+    request.end.FromDatetime(now + timedelta(hours=1))
+    channel = open_channel(mesh.analytics, caller_token=mesh.token("operator"))
+    try:
+        stub = AnalyticsServiceStub(channel)
+        deadline = time.monotonic() + 20
+        total = (await stub.GetReport(request)).total
+        while time.monotonic() < deadline and not (total.replies_sent and total.offers_received):
+            await asyncio.sleep(0.5)
+            total = (await stub.GetReport(request)).total
+    finally:
+        await channel.close(None)
+    assert total.conversations_started >= 1 and total.offers_received >= 1
+    assert total.replies_sent >= 1 and total.first_responses >= 1
 
 
 async def test_the_demo_page_was_connected_through_oauth(mesh: Mesh) -> None:

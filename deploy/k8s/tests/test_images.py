@@ -17,7 +17,13 @@ from grpc_health.v1 import health as grpc_health
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 ROOT = Path(__file__).resolve().parents[3]
-PORTS = {"gateway": 8080, "tenants": 50051, "negotiation": 50052, "delivery": 50053}
+PORTS = {
+    "gateway": 8080,
+    "tenants": 50051,
+    "negotiation": 50052,
+    "delivery": 50053,
+    "analytics": 50054,
+}
 
 
 def workspace_members() -> dict[str, Path]:

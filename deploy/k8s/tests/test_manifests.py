@@ -19,8 +19,17 @@ K8S = ROOT / "deploy" / "k8s"
 BIN = Path(sys.executable).parent
 OVERLAYS = ("local", "staging", "prod")
 # Each service and the port it serves on (HTTP for the gateway, gRPC for the others).
-PORTS = {"gateway": 8080, "tenants": 50051, "negotiation": 50052, "delivery": 50053}
-GRPC_SERVICES = ("tenants", "negotiation", "delivery")
+PORTS = {
+    "gateway": 8080,
+    "tenants": 50051,
+    "negotiation": 50052,
+    "delivery": 50053,
+    "analytics": 50054,
+}
+GRPC_SERVICES = ("tenants", "negotiation", "delivery", "analytics")
+# Where every gRPC service serves Prometheus /metrics (PARLEY_METRICS_PORT); the gateway serves
+# its own on its HTTP port.
+METRICS_PORT = 9090
 SECRET = "parley-secrets"
 # The function of each cli.py that `parley <service> serve` runs.
 SERVE_ENTRY = {
@@ -28,12 +37,14 @@ SERVE_ENTRY = {
     "tenants": "_serve",
     "negotiation": "_serve",
     "delivery": "_serve",
+    "analytics": "_serve",
 }
 SETTINGS = {
     "gateway": "parley_gateway.settings:GatewaySettings",
     "tenants": "parley_tenants.settings:TenantsSettings",
     "negotiation": "parley_negotiation.settings:NegotiationSettings",
     "delivery": "parley_delivery.settings:DeliverySettings",
+    "analytics": "parley_analytics.settings:AnalyticsSettings",
 }
 # Read through env.csv, not env.secret, and secret all the same.
 ALSO_SECRET = {"PARLEY_ENCRYPTION_KEYS"}
@@ -45,10 +56,12 @@ DEFAULTED = {
     "PARLEY_TENANTS_AUTH_DISABLED",
     "PARLEY_NEGOTIATION_AUTH_DISABLED",
     "PARLEY_DELIVERY_AUTH_DISABLED",
+    "PARLEY_ANALYTICS_AUTH_DISABLED",
     # Schemas: each service's own name, as the migrations create them.
     "PARLEY_TENANTS_SCHEMA",
     "PARLEY_NEGOTIATION_SCHEMA",
     "PARLEY_DELIVERY_SCHEMA",
+    "PARLEY_ANALYTICS_SCHEMA",
     # Streams, subjects and consumers: one set of names shared by every service's defaults;
     # overriding one means overriding it for every service that reads it.
     "PARLEY_INBOUND_STREAM",
@@ -109,6 +122,10 @@ DEFAULTED = {
     "PARLEY_DELIVERY_TOKEN_TTL_S",
     "PARLEY_DELIVERY_MAX_IN_FLIGHT",
     "PARLEY_DELIVERY_GRAPH_TRANSPORT",
+    # Analytics' consumer names and batching: the service's measured defaults (its README).
+    "PARLEY_ANALYTICS_DURABLE",
+    "PARLEY_ANALYTICS_BATCH",
+    "PARLEY_ANALYTICS_MAX_IN_FLIGHT",
 }
 
 Manifest = dict[str, Any]
@@ -360,6 +377,8 @@ def test_each_service_accepts_its_configuration(
         settings = settings_of(service, environment(docs, service_docs(docs, service)))
         assert settings.port == port, f"{overlay}/{service} would listen on {settings.port}"
         assert settings.host == "0.0.0.0", f"{overlay}/{service} must listen on the pod IP"
+        if service in GRPC_SERVICES:
+            assert settings.metrics_port == METRICS_PORT, f"{overlay}/{service} metrics"
     from parley_kit.settings import Env
     from parley_negotiation.phrasing.llm import phraser_from_env
     from parley_tenants.adapters.crypto import TokenCipher
@@ -401,7 +420,10 @@ def gateway_routes() -> set[str]:
 def test_ports_match_what_each_service_serves(rendered: dict[str, list[Manifest]]) -> None:
     for docs in rendered.values():
         for service, port in PORTS.items():
-            (declared,) = container(service_docs(docs, service))["ports"]
+            declared_ports = {p["name"]: p for p in container(service_docs(docs, service))["ports"]}
+            expected = {"http"} if service == "gateway" else {"grpc", "metrics"}
+            assert set(declared_ports) == expected, f"{service}: {sorted(declared_ports)}"
+            declared = declared_ports["http" if service == "gateway" else "grpc"]
             assert declared["containerPort"] == port
             (exposed,) = named(docs, "Service", service)["spec"]["ports"]
             assert exposed["port"] == port and exposed["targetPort"] == declared["name"]
@@ -409,6 +431,25 @@ def test_ports_match_what_each_service_serves(rendered: dict[str, list[Manifest]
                 named(docs, "Service", service)["spec"]["selector"]
                 == (service_docs(docs, service)["spec"]["selector"]["matchLabels"])
             )
+
+
+def test_prometheus_scrapes_every_service(rendered: dict[str, list[Manifest]]) -> None:
+    assert "/metrics" in gateway_routes()
+    for overlay, docs in rendered.items():
+        for service, port in PORTS.items():
+            deployment = service_docs(docs, service)
+            annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+            scraped = port if service == "gateway" else METRICS_PORT
+            assert annotations == {
+                "prometheus.io/scrape": "true",
+                "prometheus.io/port": str(scraped),
+                "prometheus.io/path": "/metrics",
+            }, f"{overlay}/{service}"
+            if service in GRPC_SERVICES:
+                (metrics,) = [p for p in container(deployment)["ports"] if p["name"] == "metrics"]
+                assert metrics["containerPort"] == METRICS_PORT
+                env = provided(docs, deployment)
+                assert env["PARLEY_METRICS_PORT"] == str(METRICS_PORT), f"{overlay}/{service}"
 
 
 def test_gateway_probes_use_its_health_routes(rendered: dict[str, list[Manifest]]) -> None:
@@ -585,8 +626,9 @@ def test_prod_points_at_existing_nats(rendered: dict[str, list[Manifest]]) -> No
     assert common["PARLEY_NATS_URL"] != "nats://nats:4222"
     for overlay in ("local", "staging"):
         common = data_of(generated(rendered[overlay], "ConfigMap", "parley-common"))
+        jetstream = data_of(generated(rendered[overlay], "ConfigMap", "parley-jetstream"))
         assert common["PARLEY_NATS_URL"] == "nats://nats:4222"
-        assert common["PARLEY_NATS_REPLICAS"] == str(
+        assert jetstream["PARLEY_NATS_REPLICAS"] == str(
             named(rendered[overlay], "StatefulSet", "nats")["spec"]["replicas"]
         )
 

@@ -14,14 +14,18 @@ NAMESPACE = "parley"
 Manifest = dict[str, Any]
 Flow = tuple[str, str, str, int]  # source, destination, protocol, port
 
-SERVERS = ("gateway", "tenants", "negotiation", "delivery")
-SCHEMA_OWNERS = ("tenants", "negotiation", "delivery")
+SERVERS = ("gateway", "tenants", "negotiation", "delivery", "analytics")
+SCHEMA_OWNERS = ("tenants", "negotiation", "delivery", "analytics")
+GRPC_SERVICES = ("tenants", "negotiation", "delivery", "analytics")
+# Every gRPC service serves Prometheus /metrics on 9090 (PARLEY_METRICS_PORT); the gateway on 8080.
+METRICS = {"gateway": 8080} | dict.fromkeys(GRPC_SERVICES, 9090)
 PRIVATE = {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"}
 # Peers outside the namespace: (namespace, pod labels) -> the name the expected flows use.
 EXTERNAL = {
     ("kube-system", (("k8s-app", "kube-dns"),)): "kube-dns",
     ("ingress-nginx", (("app.kubernetes.io/name", "ingress-nginx"),)): "ingress-controller",
     ("nats", (("app.kubernetes.io/name", "nats"),)): "nats",  # prod: the existing cluster
+    ("monitoring", ()): "monitoring",  # Prometheus' namespace (base/network-policies.yaml)
 }
 
 
@@ -49,10 +53,12 @@ def expected_flows(overlay: str, workloads: set[str]) -> set[Flow]:
         ("tenants", "delivery", "TCP", 50053),  # Page profile set-up
         ("gateway", "delivery", "TCP", 50053),  # dashboard
         ("gateway", "negotiation", "TCP", 50052),  # dashboard
+        ("gateway", "analytics", "TCP", 50054),  # dashboard
         ("tenants", "internet", "TCP", 443),  # Graph API
         ("delivery", "internet", "TCP", 443),  # Graph API
         ("negotiation", "internet", "TCP", 443),  # the optional phrasing model
     }
+    flows |= {("monitoring", server, "TCP", port) for server, port in METRICS.items()}
     flows |= {(w, "kube-dns", proto, 53) for w in workloads for proto in ("UDP", "TCP")}
     if overlay != "prod":
         flows.add(("nats", "nats", "TCP", 6222))  # routes between the cluster's nodes

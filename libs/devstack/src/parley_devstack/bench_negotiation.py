@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         stack = cleanup.enter_context(LocalStack(data, env={}, fsync=False))
         mesh = Mesh(data / "logs")
         cleanup.callback(mesh.stop)
-        ports = Ports(free_port(), free_port(), free_port(), free_port(), free_port())
+        ports = Ports(*(free_port() for _ in range(6)))
         running = start_mesh(mesh, stack, data, ports)
         page_id = http_json("GET", f"{running.emulator}/_emulator/pages")["data"][0]["id"]
         asyncio.run(measure(stack.nats_url, page_id, rate=50, seconds=2))  # warm-up

@@ -240,6 +240,16 @@ def start_gateway(
     return url
 
 
+def start_analytics(mesh: Mesh, ports: Ports, stack: LocalStack, keys: dict[str, str]) -> None:
+    """Analytics: every event on the bus into reports per seller, Page, listing and platform."""
+    env = {
+        **stack.env,
+        "PARLEY_ANALYTICS_PORT": str(ports.analytics),
+        "PARLEY_ANALYTICS_CALLERS": callers_of(keys, "gateway", "operator"),
+    }
+    start_service(mesh, "analytics", ports.analytics, env)
+
+
 def gateway_env(ports: Ports, tenants_env: dict[str, str], keys: dict[str, str]) -> dict[str, str]:
     """What the gateway needs beyond Facebook's settings: tenants, and for the seller
     dashboard negotiation, delivery and its signing secret."""
@@ -252,6 +262,8 @@ def gateway_env(ports: Ports, tenants_env: dict[str, str], keys: dict[str, str])
         "PARLEY_NEGOTIATION_TOKEN": keys["gateway_token"],
         "PARLEY_DELIVERY_ADDR": f"127.0.0.1:{ports.delivery}",
         "PARLEY_DELIVERY_TOKEN": keys["gateway_token"],
+        "PARLEY_ANALYTICS_ADDR": f"127.0.0.1:{ports.analytics}",
+        "PARLEY_ANALYTICS_TOKEN": keys["gateway_token"],
     }
 
 
@@ -314,6 +326,7 @@ PORT_DEFAULTS = {
     "tenants": 50051,
     "negotiation": 50052,
     "delivery": 50053,
+    "analytics": 50054,
 }
 
 
@@ -326,6 +339,7 @@ class Ports:
     tenants: int
     negotiation: int
     delivery: int
+    analytics: int
 
 
 def summary(
@@ -342,6 +356,7 @@ def summary(
         f"  tenants (gRPC)     127.0.0.1:{ports.tenants}",
         f"  negotiation (gRPC) 127.0.0.1:{ports.negotiation}",
         f"  delivery (gRPC)    127.0.0.1:{ports.delivery}",
+        f"  analytics (gRPC)   127.0.0.1:{ports.analytics}",
         f"  PostgreSQL         {_public(stack.database_url)}",
         f"  NATS JetStream     {stack.nats_url}",
         f"  logs               {logs}/",
@@ -395,8 +410,8 @@ class Running:
 
 
 def start_mesh(mesh: Mesh, stack: LocalStack, data: Path, ports: Ports) -> Running:
-    """Emulator, tenants, gateway, negotiation, delivery; the emulator's webhook pointed at the
-    gateway and the demo seller onboarded through Facebook login."""
+    """Emulator, tenants, gateway, negotiation, delivery, analytics; the emulator's webhook
+    pointed at the gateway and the demo seller onboarded through Facebook login."""
     keys = dev_secrets(data)
     emulator, app = start_emulator(mesh, ports.emulator, data)
     facebook = facebook_env(app, emulator)
@@ -411,6 +426,7 @@ def start_mesh(mesh: Mesh, stack: LocalStack, data: Path, ports: Ports) -> Runni
     )
     start_negotiation(mesh, ports, stack, tenants_env, keys)
     start_delivery(mesh, ports, stack, facebook, tenants_env, keys)
+    start_analytics(mesh, ports, stack, keys)
     onboard_demo_seller(tenants_env, keys["operator_token"])
     link = dashboard_link(gateway_env(ports, tenants_env, keys))
     return Running(emulator, gateway, keys, link)

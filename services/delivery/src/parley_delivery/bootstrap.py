@@ -22,6 +22,7 @@ from opentelemetry import trace
 
 from parley_delivery.adapters.db import create_pool
 from parley_delivery.adapters.messenger import MessengerPlatform
+from parley_delivery.adapters.metrics import DeliveryMetrics
 from parley_delivery.adapters.recorder import PartRecorder
 from parley_delivery.adapters.tenants import PageTokens
 from parley_delivery.domain.inbound import Fact
@@ -39,6 +40,7 @@ from parley_kit.graph import GraphClient
 from parley_kit.grpc_auth import CallerAuthInterceptor
 from parley_kit.grpc_client import open_channel
 from parley_kit.grpc_server import GrpcServer, build_server
+from parley_kit.metrics import MetricsServer, ServiceMetrics
 from parley_kit.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
@@ -144,11 +146,17 @@ class Delivery:
     relay: OutboxRelay
     replies: ReplyConsumer
     inbound: InboundConsumer
+    metrics_server: MetricsServer | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
         """Serve calls, consume, relay the outbox; SERVING once all runs."""
         await self.server.start()
+        if self.settings.metrics_port is not None:
+            self.metrics_server = MetricsServer(
+                self.deps.metrics.service, self.settings.host, self.settings.metrics_port
+            )
+            await self.metrics_server.start()
         for name, work in (
             ("outbox-relay", self.relay.run()),
             ("inbound-consumer", self.inbound.run()),
@@ -178,6 +186,8 @@ class Delivery:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self.metrics_server is not None:
+            await self.metrics_server.stop()
         with contextlib.suppress(Exception):
             await self.nc.drain()
         await self.graph.aclose()
@@ -193,6 +203,7 @@ def build_deps(
     *,
     clock: Callable[[], datetime] = utcnow,
     rng: random.Random | None = None,
+    metrics: DeliveryMetrics | None = None,
 ) -> Deps:
     """The handlers' dependencies."""
     return Deps(
@@ -204,6 +215,7 @@ def build_deps(
         clock=clock,
         rng=rng or random.Random(),
         subject_prefix=settings.streams.events_prefix,
+        metrics=metrics or DeliveryMetrics(),
     )
 
 
@@ -227,7 +239,12 @@ async def build(
     graph = graph_client(settings)
     token = settings.tenants_token.reveal() or None
     tenants = open_channel(settings.tenants_address, caller_token=token)
-    deps = build_deps(settings, pool, graph, tenants, clock=clock, rng=rng)
+    service_metrics = ServiceMetrics("delivery")
+    service_metrics.watch_outbox(pool, settings.db.schema)
+    consumers = (reply_consumer_spec(settings), inbound_consumer_spec(settings))
+    service_metrics.watch_consumers(nc.jetstream(), [(c.stream, c.durable) for c in consumers])
+    metrics = DeliveryMetrics(service_metrics)
+    deps = build_deps(settings, pool, graph, tenants, clock=clock, rng=rng, metrics=metrics)
     # Batches of 500: at full speed one event per reply reaches the outbox.
     relay = OutboxRelay(
         pool, nc.jetstream(), batch_size=500, poll_interval_s=settings.outbox_poll_s

@@ -12,6 +12,7 @@ from parley_delivery.domain.splitting import TEXT_LIMIT
 from parley_delivery.service_layer.unit import Policy
 from parley_kit.callers import read_callers, token_table
 from parley_kit.graph import GraphConfig
+from parley_kit.metrics import read_metrics_port
 from parley_kit.secrets import Secret
 from parley_kit.settings import DatabaseSettings, Env, SettingsError
 
@@ -108,6 +109,7 @@ class DeliverySettings:
     max_in_flight: int
     outbox_poll_s: float
     graph_transport: str
+    metrics_port: int | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> DeliverySettings:
@@ -137,6 +139,7 @@ class DeliverySettings:
             max_in_flight=env.integer("PARLEY_DELIVERY_MAX_IN_FLIGHT", 4096, low=1, high=100_000),
             outbox_poll_s=env.decimal("PARLEY_OUTBOX_POLL_S", 0.5, low=0.01, high=60.0),
             graph_transport=env.text("PARLEY_DELIVERY_GRAPH_TRANSPORT", "aiohttp"),
+            metrics_port=read_metrics_port(env),
         )
         if settings.graph_transport not in TRANSPORTS:
             env.check()

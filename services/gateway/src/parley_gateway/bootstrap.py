@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from starlette.routing import BaseRoute
 
+from parley_gateway.adapters.analytics import AnalyticsClient
 from parley_gateway.adapters.delivery import DeliveryClient
 from parley_gateway.adapters.negotiation import NegotiationClient
 from parley_gateway.adapters.publisher import JetStreamEventPublisher
@@ -50,15 +51,20 @@ def dashboard_routes(
         settings.negotiation_address, _token(settings.negotiation_token), timeout
     )
     delivery = DeliveryClient(settings.delivery_address, _token(settings.delivery_token), timeout)
+    analytics = AnalyticsClient(
+        settings.analytics_address, _token(settings.analytics_token), timeout
+    )
     config = DashboardConfig(
         public_url=dash.public_url,
         session_ttl_s=dash.session_ttl_s,
         secure_cookies=dash.secure_cookies,
     )
     dashboard = Dashboard(
-        Services(tenants, negotiation, delivery), Signer(dash.secret.reveal().encode()), config
+        Services(tenants, negotiation, delivery, analytics),
+        Signer(dash.secret.reveal().encode()),
+        config,
     )
-    return dashboard.routes(), [negotiation.close, delivery.close]
+    return dashboard.routes(), [negotiation.close, delivery.close, analytics.close]
 
 
 def build_app(settings: GatewaySettings, metrics: GatewayMetrics | None = None) -> GatewayApp:

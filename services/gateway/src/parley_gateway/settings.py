@@ -80,6 +80,8 @@ class GatewaySettings:
     negotiation_token: Secret
     delivery_address: str
     delivery_token: Secret
+    analytics_address: str
+    analytics_token: Secret
     dashboard: DashboardSettings
 
     @classmethod
@@ -108,6 +110,8 @@ class GatewaySettings:
             negotiation_token=env.secret("PARLEY_NEGOTIATION_TOKEN", Secret("")),
             delivery_address=env.text("PARLEY_DELIVERY_ADDR", "127.0.0.1:50053"),
             delivery_token=env.secret("PARLEY_DELIVERY_TOKEN", Secret("")),
+            analytics_address=env.text("PARLEY_ANALYTICS_ADDR", "127.0.0.1:50054"),
+            analytics_token=env.secret("PARLEY_ANALYTICS_TOKEN", Secret("")),
             dashboard=DashboardSettings.read(env),
         )
         env.check()

@@ -32,6 +32,8 @@ from parley.negotiation.v1 import negotiation_pb2 as npb
 from parley.negotiation.v1.negotiation_pb2_grpc import NegotiationServiceStub
 from parley.tenants.v1 import tenants_pb2 as tpb
 from parley.tenants.v1.tenants_pb2_grpc import TenantServiceStub
+from parley_analytics import bootstrap as analytics_bootstrap
+from parley_analytics.settings import AnalyticsSettings
 from parley_delivery import bootstrap as delivery_bootstrap
 from parley_delivery.settings import DeliverySettings
 from parley_emulator.persist import load
@@ -56,6 +58,7 @@ TENANTS_TOKENS = {
     for name in ("gateway", "negotiation", "delivery", "operator")
 }
 NEGOTIATION_TOKENS = {name: f"{name}-at-negotiation-0123456789" for name in ("gateway", "operator")}
+ANALYTICS_TOKENS = {name: f"{name}-at-analytics-0123456789" for name in ("gateway", "operator")}
 DELIVERY_TOKENS = {
     name: f"{name}-at-delivery-0123456789abc"
     for name in ("gateway", "negotiation", "tenants", "operator")
@@ -248,7 +251,8 @@ class _Running:
 
 
 async def _schemas(database_url: str, unique: str, running: _Running) -> dict[str, str]:
-    names = {name: f"t_{unique}_{name}" for name in ("tenants", "negotiation", "delivery")}
+    services = ("tenants", "negotiation", "delivery", "analytics")
+    names = {name: f"t_{unique}_{name}" for name in services}
     conn = await asyncpg.connect(database_url)
     try:
         for name in names.values():
@@ -365,6 +369,8 @@ async def _start_services(database_url: str, nats_url: str, unique: str, running
     running.stops.append(lambda: delivery.stop(grace=0))
     negotiation = await _negotiation(common, schemas["negotiation"], tenants_address)
     running.stops.append(lambda: negotiation.stop(0))
+    analytics = await _analytics(common, schemas["analytics"])
+    running.stops.append(lambda: analytics.stop(0))
     gateway = await _start_gateway(
         {
             **common,
@@ -376,6 +382,8 @@ async def _start_services(database_url: str, nats_url: str, unique: str, running
             "PARLEY_NEGOTIATION_TOKEN": NEGOTIATION_TOKENS["gateway"],
             "PARLEY_DELIVERY_ADDR": f"127.0.0.1:{delivery.server.port}",
             "PARLEY_DELIVERY_TOKEN": DELIVERY_TOKENS["gateway"],
+            "PARLEY_ANALYTICS_ADDR": f"127.0.0.1:{analytics.server.port}",
+            "PARLEY_ANALYTICS_TOKEN": ANALYTICS_TOKENS["gateway"],
             "PARLEY_DASHBOARD_SECRET": DASHBOARD_SECRET,
             "PARLEY_PUBLIC_URL": "http://127.0.0.1",
         },
@@ -406,6 +414,7 @@ async def _start_services(database_url: str, nats_url: str, unique: str, running
         "tenants": lambda: tenants.stop(grace=0),
         "negotiation": lambda: negotiation.stop(0),
         "delivery": lambda: delivery.stop(grace=0),
+        "analytics": lambda: analytics.stop(0),
     }
     return Mesh(
         gateway,
@@ -463,6 +472,22 @@ async def _negotiation(common: dict[str, str], schema: str, tenants_address: str
     negotiation = await negotiation_bootstrap.build(settings)
     await negotiation.start()
     return negotiation
+
+
+async def _analytics(common: dict[str, str], schema: str) -> Any:
+    settings = AnalyticsSettings.from_env(
+        {
+            **common,
+            "PARLEY_ANALYTICS_SCHEMA": schema,
+            "PARLEY_ANALYTICS_PORT": "0",
+            "PARLEY_ANALYTICS_CALLERS": _callers(ANALYTICS_TOKENS),
+            "PARLEY_ANALYTICS_DURABLE": f"analytics_{common['PARLEY_INBOUND_STREAM']}",
+        }
+    )
+    await migrate(common["PARLEY_DATABASE_URL"], schema, analytics_bootstrap.migrations_folder())
+    analytics = await analytics_bootstrap.build(settings)
+    await analytics.start()
+    return analytics
 
 
 async def _delete_streams(nats_url: str, unique: str) -> None:

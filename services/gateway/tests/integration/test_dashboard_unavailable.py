@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from .conftest import Mesh
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
+
+
+async def test_the_overview_shows_analytics_and_survives_it_being_down(mesh: Mesh) -> None:
+    await mesh.buyer_says("seller-a", "would you take 7000 for it?")
+    async with mesh.browser("seller-a") as browser:
+        deadline = asyncio.get_running_loop().time() + 15
+        page = await browser.get("/dashboard")
+        while "Performance, last 7 days" not in page.text or "<td>Offers received</td><td>0<" in (
+            page.text
+        ):
+            assert asyncio.get_running_loop().time() < deadline, page.text
+            await asyncio.sleep(0.3)
+            page = await browser.get("/dashboard")
+        assert page.status_code == 200
+        assert "<td>Conversations started</td><td>1</td>" in page.text
+        assert "<td>Offers received</td><td>1</td>" in page.text
+        await mesh.stop["analytics"]()
+        without = await browser.get("/dashboard")
+    assert without.status_code == 200
+    assert "Performance figures are not available now" in without.text
 
 
 async def test_each_service_down_gives_a_503_page_naming_it(mesh: Mesh) -> None:

@@ -21,6 +21,7 @@ from parley_kit import bus
 from parley_kit.db import Pool, create_pool
 from parley_kit.grpc_auth import CallerAuthInterceptor
 from parley_kit.grpc_server import GrpcServer, build_server
+from parley_kit.metrics import MetricsServer, ServiceMetrics
 from parley_kit.outbox import OutboxRelay
 from parley_negotiation.adapters.tenants import TenantsRules
 from parley_negotiation.entrypoints.consumers import (
@@ -109,6 +110,8 @@ class Negotiation:
     inbound: bus.Consumer
     deletions: bus.Consumer
     handler: InboundHandler
+    metrics: ServiceMetrics = field(default_factory=lambda: ServiceMetrics("negotiation"))
+    metrics_server: MetricsServer | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -119,6 +122,11 @@ class Negotiation:
             await bus.ensure_consumer(js, spec)
         await self.tenants.watch(self.nc, self.settings.tenants_prefix)
         await self.server.start()
+        if self.settings.metrics_port is not None:
+            self.metrics_server = MetricsServer(
+                self.metrics, self.settings.host, self.settings.metrics_port
+            )
+            await self.metrics_server.start()
         for name, job in (
             ("outbox-relay", self.relay.run()),
             ("inbound", self.inbound.run()),
@@ -142,6 +150,8 @@ class Negotiation:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.tenants.close()
+        if self.metrics_server is not None:
+            await self.metrics_server.stop()
         with contextlib.suppress(Exception):
             await self.nc.drain()
         await self.phraser.close()
@@ -193,6 +203,20 @@ async def build(
         auth=auth,
         tracer_provider=tracer_provider,
     )
+    metrics = ServiceMetrics("negotiation")
+    metrics.watch_outbox(pool, settings.db.schema)
+    metrics.watch_consumers(js, [(c.spec.stream, c.spec.durable) for c in (inbound, deletions)])
     return Negotiation(
-        settings, pool, nc, tenants, phraser, deps, server, relay, inbound, deletions, handler
+        settings,
+        pool,
+        nc,
+        tenants,
+        phraser,
+        deps,
+        server,
+        relay,
+        inbound,
+        deletions,
+        handler,
+        metrics,
     )

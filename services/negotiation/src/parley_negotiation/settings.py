@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from parley_kit.callers import read_callers, token_table
+from parley_kit.metrics import read_metrics_port
 from parley_kit.secrets import Secret
 from parley_kit.settings import DatabaseSettings, Env
 
@@ -36,6 +37,7 @@ class NegotiationSettings:
     outbox_poll_s: float
     max_in_flight: int
     startup_wait_s: float
+    metrics_port: int | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> NegotiationSettings:
@@ -66,6 +68,7 @@ class NegotiationSettings:
             outbox_poll_s=env.decimal("PARLEY_OUTBOX_POLL_S", 0.5, low=0.01, high=60.0),
             max_in_flight=env.integer("PARLEY_NEGOTIATION_MAX_IN_FLIGHT", 256, low=1, high=10000),
             startup_wait_s=env.decimal("PARLEY_STARTUP_WAIT_S", 30.0, low=0.0, high=600.0),
+            metrics_port=read_metrics_port(env),
         )
         env.check()
         callers = read_callers(

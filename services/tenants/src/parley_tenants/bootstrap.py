@@ -19,6 +19,7 @@ from parley_kit.db import Pool, create_pool
 from parley_kit.graph import GraphClient
 from parley_kit.grpc_auth import CallerAuthInterceptor
 from parley_kit.grpc_server import GrpcServer, build_server
+from parley_kit.metrics import MetricsServer, ServiceMetrics
 from parley_kit.outbox import OutboxRelay
 from parley_tenants.adapters.crypto import TokenCipher
 from parley_tenants.adapters.delivery import DeliveryProfiles
@@ -92,6 +93,8 @@ class Tenants:
     deps: Deps
     server: GrpcServer
     relay: OutboxRelay
+    metrics: ServiceMetrics = field(default_factory=lambda: ServiceMetrics("tenants"))
+    metrics_server: MetricsServer | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _profiles_wake: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -99,6 +102,11 @@ class Tenants:
     async def start(self) -> None:
         """Serve calls, relay the outbox, check tokens; SERVING once all runs."""
         await self.server.start()
+        if self.settings.metrics_port is not None:
+            self.metrics_server = MetricsServer(
+                self.metrics, self.settings.host, self.settings.metrics_port
+            )
+            await self.metrics_server.start()
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         interval = self.settings.token_check_interval_s
         if interval > 0:
@@ -128,6 +136,8 @@ class Tenants:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self.metrics_server is not None:
+            await self.metrics_server.stop()
         with contextlib.suppress(Exception):
             await self.nc.drain()
         await self.graph.aclose()
@@ -161,4 +171,6 @@ async def build(
         auth=auth,
         tracer_provider=tracer_provider,
     )
-    return Tenants(settings, pool, nc, graph, deps, server, relay)
+    metrics = ServiceMetrics("tenants")
+    metrics.watch_outbox(pool, settings.db.schema)
+    return Tenants(settings, pool, nc, graph, deps, server, relay, metrics)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from parley_kit.callers import read_callers, token_table
 from parley_kit.graph import GraphConfig
+from parley_kit.metrics import read_metrics_port
 from parley_kit.secrets import Secret
 from parley_kit.settings import DatabaseSettings, Env
 
@@ -38,6 +39,7 @@ class TenantsSettings:
     delivery_address: str
     delivery_token: Secret
     profile_retry_s: float
+    metrics_port: int | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> TenantsSettings:
@@ -71,6 +73,7 @@ class TenantsSettings:
             delivery_address=env.text("PARLEY_DELIVERY_ADDR", ""),
             delivery_token=env.secret("PARLEY_DELIVERY_TOKEN", Secret("")),
             profile_retry_s=env.decimal("PARLEY_PROFILE_RETRY_S", 60.0, low=0.1, high=3600.0),
+            metrics_port=read_metrics_port(env),
         )
         env.check()
         callers = read_callers(raw_callers.reveal(), auth_disabled=auth_disabled, service="TENANTS")

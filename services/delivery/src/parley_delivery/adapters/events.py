@@ -123,6 +123,7 @@ def header(reply: Reply) -> pb.ReplyHeader:
         seller_id=reply.seller_id,
         author=AUTHORS[reply.author],
         decided_at=timestamp(reply.decided_at),
+        in_reply_to_at=timestamp(reply.in_reply_to_at),
     )
 
 

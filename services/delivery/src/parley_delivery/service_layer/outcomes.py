@@ -34,6 +34,8 @@ async def refuse(deps: Deps, reply: Reply, refusal: Refusal) -> None:
         settled = await replies_repo.finish(work.conn, reply, Outcome.REFUSED, refusal.detail)
         if settled is not None:
             work.emit(ReplyRefused(reply, refusal.rule, refusal.detail, refusal.measured_from))
+    if settled is not None:
+        deps.metrics.settled(Outcome.REFUSED)
 
 
 async def drop(
@@ -61,6 +63,8 @@ async def drop(
                     graph_subcode=subcode,
                 )
             )
+    if settled is not None:
+        deps.metrics.settled(outcome)
 
 
 def expired(deps: Deps, reply: Reply) -> bool:

@@ -83,6 +83,7 @@ class PartSender:
         try:
             token = await self.deps.tokens.token(self.reply.page_id)
         except (PageUnavailable, TenantsUnreachable) as exc:
+            self.deps.metrics.send_failed("no_token")
             await replies_repo.release(self.deps.pool, self.reply.idempotency_key, in_doubt=False)
             return await _page_unavailable(self.deps, self.reply, exc)
         try:
@@ -134,6 +135,7 @@ class PartSender:
         self.failures = 0
         if last:
             self.deps.on_events()
+            self.deps.metrics.sent(self.reply, now)
 
     async def _settle_sent(self) -> Result:
         """Every part went out but the reply is not settled: the text was split differently
@@ -160,6 +162,7 @@ class PartSender:
             remaining -= ECHO_POLL_S
 
     async def _failed(self, error: GraphError) -> Result | None:
+        self.deps.metrics.send_failed(str(error.kind))
         decision = decide(
             Failure(str(error.kind), error.code, error.subcode, error.maybe_delivered)
         )

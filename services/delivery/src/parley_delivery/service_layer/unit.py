@@ -12,6 +12,7 @@ from typing import Protocol
 
 from parley_delivery.adapters import events as outbox_events
 from parley_delivery.adapters.messenger import MessengerPlatform
+from parley_delivery.adapters.metrics import DeliveryMetrics
 from parley_delivery.adapters.recorder import PartRecorder
 from parley_delivery.domain.events import Event
 from parley_delivery.domain.pacing import Pacing
@@ -75,6 +76,7 @@ class Deps:
     subject_prefix: str = outbox_events.SUBJECT_PREFIX
     # Called after a transaction that stored events commits (wakes the outbox relay).
     on_events: Callable[[], None] = lambda: None
+    metrics: DeliveryMetrics = field(default_factory=DeliveryMetrics)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from parley.negotiation.v1 import negotiation_pb2 as npb
 from parley.tenants.v1 import tenants_pb2 as pb
+from parley_gateway.adapters.analytics import AnalyticsClient
 from parley_gateway.adapters.calls import Refused
 from parley_gateway.adapters.delivery import DeliveryClient
 from parley_gateway.adapters.negotiation import NegotiationClient
@@ -36,6 +37,8 @@ class Services:
     tenants: TenantsClient
     negotiation: NegotiationClient
     delivery: DeliveryClient
+    # The performance figures; the dashboard works without them.
+    analytics: AnalyticsClient | None = None
 
 
 def checked_id(value: str) -> str:

@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 from starlette.responses import Response
 
 from parley.tenants.v1 import tenants_pb2 as pb
+from parley_gateway.adapters.calls import Refused, Unavailable
 from parley_gateway.dashboard.html import Html, fmt, notice, table
 from parley_gateway.dashboard.numbers import numbers_section, page_numbers
+from parley_gateway.dashboard.performance import performance_section, seller_report
 from parley_gateway.dashboard.visit import Visit
 
 _STATUS = {
@@ -74,6 +76,18 @@ def _reconnect(pages: list[pb.Page], link: str) -> Html:
     )
 
 
+async def _performance(visit: Visit) -> Html:
+    """The analytics report, or a line saying it cannot be shown now (the rest still can)."""
+    analytics = visit.services.analytics
+    if analytics is None:
+        return Html("")
+    try:
+        report = await seller_report(analytics, visit.seller_id)
+    except (Unavailable, Refused) as exc:
+        return fmt('<p class="muted">Performance figures are not available now ({}).</p>', exc)
+    return performance_section(report)
+
+
 async def overview(visit: Visit) -> Response:
     """Pages with their health (and the reconnect link when one needs it), then the numbers."""
     pages = await visit.scope.pages()
@@ -82,9 +96,10 @@ async def overview(visit: Visit) -> Response:
     numbers = await asyncio.gather(*(page_numbers(negotiation, page) for page in pages))
     link = await visit.services.tenants.connect_link(visit.seller_id) if needs_link else ""
     body = fmt(
-        "{}<section><h2>Facebook Pages</h2>{}</section>{}",
+        "{}<section><h2>Facebook Pages</h2>{}</section>{}{}",
         _reconnect(pages, link),
         _pages_table(pages),
+        await _performance(visit),
         numbers_section(list(numbers)),
     )
     return visit.page("Overview", body)

@@ -26,21 +26,33 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#parley/analytics/v1/analytics.proto\x12\x13parley.analytics.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xeb\x02\n\x07\x46igures\x12\x30\n\x0c\x62ucket_start\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1d\n\x15\x63onversations_started\x18\x02 \x01(\x03\x12\x35\n\x12\x66irst_response_p50\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x35\n\x12\x66irst_response_p95\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x17\n\x0foffers_received\x18\x05 \x01(\x03\x12\x14\n\x0c\x64\x65\x61ls_agreed\x18\x06 \x01(\x03\x12\x17\n\x0f\x63onversion_rate\x18\x07 \x01(\x01\x12\x17\n\x0fhuman_takeovers\x18\x08 \x01(\x03\x12\x15\n\rpolicy_blocks\x18\t \x01(\x03\x12\x15\n\rsend_failures\x18\n \x01(\x03\x12\x12\n\nscam_flags\x18\x0b \x01(\x03\"\xda\x01\n\x10GetReportRequest\x12\x13\n\tseller_id\x18\x01 \x01(\tH\x00\x12\x11\n\x07page_id\x18\x02 \x01(\tH\x00\x12\x14\n\nlisting_id\x18\x03 \x01(\tH\x00\x12)\n\x05start\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\'\n\x03\x65nd\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x06\x62ucket\x18\x06 \x01(\x0e\x32\x1b.parley.analytics.v1.BucketB\x07\n\x05scope\"o\n\x11GetReportResponse\x12+\n\x05total\x18\x01 \x01(\x0b\x32\x1c.parley.analytics.v1.Figures\x12-\n\x07\x62uckets\x18\x02 \x03(\x0b\x32\x1c.parley.analytics.v1.Figures*A\n\x06\x42ucket\x12\x16\n\x12\x42UCKET_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x42UCKET_HOUR\x10\x01\x12\x0e\n\nBUCKET_DAY\x10\x02\x32n\n\x10\x41nalyticsService\x12Z\n\tGetReport\x12%.parley.analytics.v1.GetReportRequest\x1a&.parley.analytics.v1.GetReportResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#parley/analytics/v1/analytics.proto\x12\x13parley.analytics.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xec\x08\n\x07\x46igures\x12\x30\n\x0c\x62ucket_start\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1d\n\x15\x63onversations_started\x18\x02 \x01(\x03\x12\x35\n\x12\x66irst_response_p50\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x35\n\x12\x66irst_response_p95\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x17\n\x0foffers_received\x18\x05 \x01(\x03\x12\x14\n\x0c\x64\x65\x61ls_agreed\x18\x06 \x01(\x03\x12\x17\n\x0f\x63onversion_rate\x18\x07 \x01(\x01\x12\x17\n\x0fhuman_takeovers\x18\x08 \x01(\x03\x12\x15\n\rpolicy_blocks\x18\t \x01(\x03\x12\x15\n\rsend_failures\x18\n \x01(\x03\x12\x12\n\nscam_flags\x18\x0b \x01(\x03\x12\x31\n\x0ereply_time_p50\x18\x0c \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x31\n\x0ereply_time_p95\x18\r \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x1f\n\x17\x63onversations_converted\x18\x0e \x01(\x03\x12\x1f\n\x17\x61verage_price_to_asking\x18\x0f \x01(\x01\x12\x1d\n\x15\x61verage_price_in_zone\x18\x10 \x01(\x01\x12\x16\n\x0e\x65scrow_offered\x18\x11 \x01(\x03\x12\x15\n\rtakeover_rate\x18\x12 \x01(\x01\x12U\n\x16send_failures_by_class\x18\x13 \x03(\x0b\x32\x35.parley.analytics.v1.Figures.SendFailuresByClassEntry\x12S\n\x15policy_blocks_by_rule\x18\x14 \x03(\x0b\x32\x34.parley.analytics.v1.Figures.PolicyBlocksByRuleEntry\x12M\n\x12scam_flags_by_kind\x18\x15 \x03(\x0b\x32\x31.parley.analytics.v1.Figures.ScamFlagsByKindEntry\x12\x14\n\x0creplies_sent\x18\x16 \x01(\x03\x12\x19\n\x11messages_received\x18\x17 \x01(\x03\x12\x17\n\x0f\x66irst_responses\x18\x18 \x01(\x03\x12\x15\n\rreplies_timed\x18\x19 \x01(\x03\x1a:\n\x18SendFailuresByClassEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\x1a\x39\n\x17PolicyBlocksByRuleEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\x1a\x36\n\x14ScamFlagsByKindEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"\xda\x01\n\x10GetReportRequest\x12\x13\n\tseller_id\x18\x01 \x01(\tH\x00\x12\x11\n\x07page_id\x18\x02 \x01(\tH\x00\x12\x14\n\nlisting_id\x18\x03 \x01(\tH\x00\x12)\n\x05start\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\'\n\x03\x65nd\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x06\x62ucket\x18\x06 \x01(\x0e\x32\x1b.parley.analytics.v1.BucketB\x07\n\x05scope\"\xc3\x01\n\x11GetReportResponse\x12+\n\x05total\x18\x01 \x01(\x0b\x32\x1c.parley.analytics.v1.Figures\x12-\n\x07\x62uckets\x18\x02 \x03(\x0b\x32\x1c.parley.analytics.v1.Figures\x12)\n\x05start\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\'\n\x03\x65nd\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*A\n\x06\x42ucket\x12\x16\n\x12\x42UCKET_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x42UCKET_HOUR\x10\x01\x12\x0e\n\nBUCKET_DAY\x10\x02\x32n\n\x10\x41nalyticsService\x12Z\n\tGetReport\x12%.parley.analytics.v1.GetReportRequest\x1a&.parley.analytics.v1.GetReportResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'parley.analytics.v1.analytics_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_BUCKET']._serialized_start=825
-  _globals['_BUCKET']._serialized_end=890
+  _globals['_FIGURES_SENDFAILURESBYCLASSENTRY']._loaded_options = None
+  _globals['_FIGURES_SENDFAILURESBYCLASSENTRY']._serialized_options = b'8\001'
+  _globals['_FIGURES_POLICYBLOCKSBYRULEENTRY']._loaded_options = None
+  _globals['_FIGURES_POLICYBLOCKSBYRULEENTRY']._serialized_options = b'8\001'
+  _globals['_FIGURES_SCAMFLAGSBYKINDENTRY']._loaded_options = None
+  _globals['_FIGURES_SCAMFLAGSBYKINDENTRY']._serialized_options = b'8\001'
+  _globals['_BUCKET']._serialized_start=1679
+  _globals['_BUCKET']._serialized_end=1744
   _globals['_FIGURES']._serialized_start=126
-  _globals['_FIGURES']._serialized_end=489
-  _globals['_GETREPORTREQUEST']._serialized_start=492
-  _globals['_GETREPORTREQUEST']._serialized_end=710
-  _globals['_GETREPORTRESPONSE']._serialized_start=712
-  _globals['_GETREPORTRESPONSE']._serialized_end=823
-  _globals['_ANALYTICSSERVICE']._serialized_start=892
-  _globals['_ANALYTICSSERVICE']._serialized_end=1002
+  _globals['_FIGURES']._serialized_end=1258
+  _globals['_FIGURES_SENDFAILURESBYCLASSENTRY']._serialized_start=1085
+  _globals['_FIGURES_SENDFAILURESBYCLASSENTRY']._serialized_end=1143
+  _globals['_FIGURES_POLICYBLOCKSBYRULEENTRY']._serialized_start=1145
+  _globals['_FIGURES_POLICYBLOCKSBYRULEENTRY']._serialized_end=1202
+  _globals['_FIGURES_SCAMFLAGSBYKINDENTRY']._serialized_start=1204
+  _globals['_FIGURES_SCAMFLAGSBYKINDENTRY']._serialized_end=1258
+  _globals['_GETREPORTREQUEST']._serialized_start=1261
+  _globals['_GETREPORTREQUEST']._serialized_end=1479
+  _globals['_GETREPORTRESPONSE']._serialized_start=1482
+  _globals['_GETREPORTRESPONSE']._serialized_end=1677
+  _globals['_ANALYTICSSERVICE']._serialized_start=1746
+  _globals['_ANALYTICSSERVICE']._serialized_end=1856
 # @@protoc_insertion_point(module_scope)

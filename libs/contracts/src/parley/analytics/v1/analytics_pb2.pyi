@@ -28,22 +28,97 @@ class _Bucket:
 class _BucketEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Bucket.ValueType], _builtins.type):
     DESCRIPTOR: _descriptor.EnumDescriptor
     BUCKET_UNSPECIFIED: _Bucket.ValueType  # 0
+    """No buckets: the total only."""
     BUCKET_HOUR: _Bucket.ValueType  # 1
+    """UTC hours (at most 93 days of them)."""
     BUCKET_DAY: _Bucket.ValueType  # 2
+    """UTC days (at most 1,100 of them)."""
 
 class Bucket(_Bucket, metaclass=_BucketEnumTypeWrapper):
     """Bucket is the width of a report's time buckets."""
 
 BUCKET_UNSPECIFIED: Bucket.ValueType  # 0
+"""No buckets: the total only."""
 BUCKET_HOUR: Bucket.ValueType  # 1
+"""UTC hours (at most 93 days of them)."""
 BUCKET_DAY: Bucket.ValueType  # 2
+"""UTC days (at most 1,100 of them)."""
 Global___Bucket: _TypeAlias = Bucket  # noqa: Y015
 
 @_typing.final
 class Figures(_message.Message):
-    """Figures are the numbers of one bucket (or of the whole range)."""
+    """Figures are the numbers of one bucket (or of the whole range).
+
+    A conversation here is one buyer negotiating one listing on one Page: negotiation starts a new
+    one when the buyer moves on to another listing. Cohort figures (marked so) belong to the bucket
+    in which their conversation started, whenever the deal or the handover happened; the others
+    belong to the bucket in which their event happened (a turn at the buyer's message time, a send
+    at its sent time, a block or a failure at its time). Latencies are estimated from fixed
+    log-spaced bins (2^(1/8) apart, from 1 ms to about 12 days): a percentile is the nearest-rank
+    value's bin, reported at the bin's geometric middle, within 4.4% of the exact value.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class SendFailuresByClassEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.int
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.int = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    @_typing.final
+    class PolicyBlocksByRuleEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.int
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.int = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    @_typing.final
+    class ScamFlagsByKindEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.int
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.int = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
 
     BUCKET_START_FIELD_NUMBER: _builtins.int
     CONVERSATIONS_STARTED_FIELD_NUMBER: _builtins.int
@@ -56,20 +131,95 @@ class Figures(_message.Message):
     POLICY_BLOCKS_FIELD_NUMBER: _builtins.int
     SEND_FAILURES_FIELD_NUMBER: _builtins.int
     SCAM_FLAGS_FIELD_NUMBER: _builtins.int
+    REPLY_TIME_P50_FIELD_NUMBER: _builtins.int
+    REPLY_TIME_P95_FIELD_NUMBER: _builtins.int
+    CONVERSATIONS_CONVERTED_FIELD_NUMBER: _builtins.int
+    AVERAGE_PRICE_TO_ASKING_FIELD_NUMBER: _builtins.int
+    AVERAGE_PRICE_IN_ZONE_FIELD_NUMBER: _builtins.int
+    ESCROW_OFFERED_FIELD_NUMBER: _builtins.int
+    TAKEOVER_RATE_FIELD_NUMBER: _builtins.int
+    SEND_FAILURES_BY_CLASS_FIELD_NUMBER: _builtins.int
+    POLICY_BLOCKS_BY_RULE_FIELD_NUMBER: _builtins.int
+    SCAM_FLAGS_BY_KIND_FIELD_NUMBER: _builtins.int
+    REPLIES_SENT_FIELD_NUMBER: _builtins.int
+    MESSAGES_RECEIVED_FIELD_NUMBER: _builtins.int
+    FIRST_RESPONSES_FIELD_NUMBER: _builtins.int
+    REPLIES_TIMED_FIELD_NUMBER: _builtins.int
     conversations_started: _builtins.int
+    """Conversations whose first decided turn answered a buyer message in the bucket."""
     offers_received: _builtins.int
+    """Turns in which the buyer named a price."""
     deals_agreed: _builtins.int
+    """Conversations whose first accepted turn (negotiation's `accept`) is in the bucket."""
     conversion_rate: _builtins.float
+    """conversations_converted / conversations_started (cohort); 0 when none started."""
     human_takeovers: _builtins.int
+    """Conversations started in the bucket that went to a human at least once (cohort)."""
     policy_blocks: _builtins.int
+    """Replies Meta's policy kept from being sent (delivery's reply_refused)."""
     send_failures: _builtins.int
+    """Replies that could not be sent (delivery's reply_dropped other than superseded): the sum of
+    send_failures_by_class.
+    """
     scam_flags: _builtins.int
+    """Turns on which negotiation flagged a scam."""
+    conversations_converted: _builtins.int
+    """Conversations started in the bucket that reached a deal (cohort)."""
+    average_price_to_asking: _builtins.float
+    """Mean of price / asking price over the deals agreed (asking price above 0); 0 when none."""
+    average_price_in_zone: _builtins.float
+    """Mean of (price - floor) / (asking - floor) over the deals agreed whose asking price is above
+    the floor: 0 is a deal at the floor, 1 at the asking price; 0 when none.
+    """
+    escrow_offered: _builtins.int
+    """Conversations in which escrow was offered (negotiation offers it once per conversation).
+    Escrow acceptance is not reported: negotiation's events do not say it yet.
+    """
+    takeover_rate: _builtins.float
+    """human_takeovers / conversations_started (cohort); 0 when none started."""
+    replies_sent: _builtins.int
+    """Replies sent (every part accepted by Meta), by the bot or a human."""
+    messages_received: _builtins.int
+    """Buyer messages received (inbound `message` events, standby included). Inbound events name no
+    listing: 0 in listing reports.
+    """
+    first_responses: _builtins.int
+    """How many first responses and reply times the percentiles above are taken over."""
+    replies_timed: _builtins.int
     @_builtins.property
-    def bucket_start(self) -> _timestamp_pb2.Timestamp: ...
+    def bucket_start(self) -> _timestamp_pb2.Timestamp:
+        """Start of the bucket; unset on the total."""
+
     @_builtins.property
-    def first_response_p50(self) -> _duration_pb2.Duration: ...
+    def first_response_p50(self) -> _duration_pb2.Duration:
+        """First-response time (cohort): the first reply sent in a conversation minus the time of the
+        buyer message its first turn answered; median and 95th percentile.
+        """
+
     @_builtins.property
     def first_response_p95(self) -> _duration_pb2.Duration: ...
+    @_builtins.property
+    def reply_time_p50(self) -> _duration_pb2.Duration:
+        """Reply time: each reply sent minus the time of the buyer message it answers (replies that
+        answer no buyer message, like a human's own message, have none); median and 95th percentile.
+        """
+
+    @_builtins.property
+    def reply_time_p95(self) -> _duration_pb2.Duration: ...
+    @_builtins.property
+    def send_failures_by_class(self) -> _containers.ScalarMap[_builtins.str, _builtins.int]:
+        """send_failures by class: handed_over, recipient_unavailable, rejected, expired."""
+
+    @_builtins.property
+    def policy_blocks_by_rule(self) -> _containers.ScalarMap[_builtins.str, _builtins.int]:
+        """policy_blocks by rule: bot_window_closed, human_window_closed, page_blocked,
+        comment_too_old, comment_already_answered, outside_window_per_meta.
+        """
+
+    @_builtins.property
+    def scam_flags_by_kind(self) -> _containers.ScalarMap[_builtins.str, _builtins.int]:
+        """scam_flags by kind, as negotiation names them."""
+
     def __init__(
         self,
         *,
@@ -84,10 +234,24 @@ class Figures(_message.Message):
         policy_blocks: _builtins.int = ...,
         send_failures: _builtins.int = ...,
         scam_flags: _builtins.int = ...,
+        reply_time_p50: _duration_pb2.Duration | None = ...,
+        reply_time_p95: _duration_pb2.Duration | None = ...,
+        conversations_converted: _builtins.int = ...,
+        average_price_to_asking: _builtins.float = ...,
+        average_price_in_zone: _builtins.float = ...,
+        escrow_offered: _builtins.int = ...,
+        takeover_rate: _builtins.float = ...,
+        send_failures_by_class: _abc.Mapping[_builtins.str, _builtins.int] | None = ...,
+        policy_blocks_by_rule: _abc.Mapping[_builtins.str, _builtins.int] | None = ...,
+        scam_flags_by_kind: _abc.Mapping[_builtins.str, _builtins.int] | None = ...,
+        replies_sent: _builtins.int = ...,
+        messages_received: _builtins.int = ...,
+        first_responses: _builtins.int = ...,
+        replies_timed: _builtins.int = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["bucket_start", b"bucket_start", "first_response_p50", b"first_response_p50", "first_response_p95", b"first_response_p95"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["bucket_start", b"bucket_start", "first_response_p50", b"first_response_p50", "first_response_p95", b"first_response_p95", "reply_time_p50", b"reply_time_p50", "reply_time_p95", b"reply_time_p95"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["bucket_start", b"bucket_start", "conversations_started", b"conversations_started", "conversion_rate", b"conversion_rate", "deals_agreed", b"deals_agreed", "first_response_p50", b"first_response_p50", "first_response_p95", b"first_response_p95", "human_takeovers", b"human_takeovers", "offers_received", b"offers_received", "policy_blocks", b"policy_blocks", "scam_flags", b"scam_flags", "send_failures", b"send_failures"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["average_price_in_zone", b"average_price_in_zone", "average_price_to_asking", b"average_price_to_asking", "bucket_start", b"bucket_start", "conversations_converted", b"conversations_converted", "conversations_started", b"conversations_started", "conversion_rate", b"conversion_rate", "deals_agreed", b"deals_agreed", "escrow_offered", b"escrow_offered", "first_response_p50", b"first_response_p50", "first_response_p95", b"first_response_p95", "first_responses", b"first_responses", "human_takeovers", b"human_takeovers", "messages_received", b"messages_received", "offers_received", b"offers_received", "policy_blocks", b"policy_blocks", "policy_blocks_by_rule", b"policy_blocks_by_rule", "replies_sent", b"replies_sent", "replies_timed", b"replies_timed", "reply_time_p50", b"reply_time_p50", "reply_time_p95", b"reply_time_p95", "scam_flags", b"scam_flags", "scam_flags_by_kind", b"scam_flags_by_kind", "send_failures", b"send_failures", "send_failures_by_class", b"send_failures_by_class", "takeover_rate", b"takeover_rate"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -108,7 +272,11 @@ class GetReportRequest(_message.Message):
     listing_id: _builtins.str
     bucket: Global___Bucket.ValueType
     @_builtins.property
-    def start(self) -> _timestamp_pb2.Timestamp: ...
+    def start(self) -> _timestamp_pb2.Timestamp:
+        """The range [start, end), both required; widened to whole buckets (whole hours for the total
+        and hour buckets, whole UTC days for day buckets).
+        """
+
     @_builtins.property
     def end(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
@@ -137,19 +305,33 @@ class GetReportResponse(_message.Message):
 
     TOTAL_FIELD_NUMBER: _builtins.int
     BUCKETS_FIELD_NUMBER: _builtins.int
+    START_FIELD_NUMBER: _builtins.int
+    END_FIELD_NUMBER: _builtins.int
     @_builtins.property
-    def total(self) -> Global___Figures: ...
+    def total(self) -> Global___Figures:
+        """The figures of the whole range."""
+
     @_builtins.property
-    def buckets(self) -> _containers.RepeatedCompositeFieldContainer[Global___Figures]: ...
+    def buckets(self) -> _containers.RepeatedCompositeFieldContainer[Global___Figures]:
+        """One per bucket of the range, oldest first, empty ones included; none for BUCKET_UNSPECIFIED."""
+
+    @_builtins.property
+    def start(self) -> _timestamp_pb2.Timestamp:
+        """The range reported, after widening to whole buckets."""
+
+    @_builtins.property
+    def end(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
         self,
         *,
         total: Global___Figures | None = ...,
         buckets: _abc.Iterable[Global___Figures] | None = ...,
+        start: _timestamp_pb2.Timestamp | None = ...,
+        end: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["total", b"total"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["end", b"end", "start", b"start", "total", b"total"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["buckets", b"buckets", "total", b"total"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["buckets", b"buckets", "end", b"end", "start", b"start", "total", b"total"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

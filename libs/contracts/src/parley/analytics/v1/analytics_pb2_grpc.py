@@ -26,7 +26,9 @@ if _version_not_supported:
 
 
 class AnalyticsServiceStub:
-    """AnalyticsService reports how Parley does for sellers and for the platform.
+    """AnalyticsService reports how Parley does for sellers and for the platform, from every event on
+    the bus (inbound messages, decided turns, sends and their failures, handovers, policy blocks).
+    Callers: gateway (the sellers' dashboard) and operator.
     """
 
     def __init__(self, channel):
@@ -43,11 +45,15 @@ class AnalyticsServiceStub:
 
 
 class AnalyticsServiceServicer:
-    """AnalyticsService reports how Parley does for sellers and for the platform.
+    """AnalyticsService reports how Parley does for sellers and for the platform, from every event on
+    the bus (inbound messages, decided turns, sends and their failures, handovers, policy blocks).
+    Callers: gateway (the sellers' dashboard) and operator.
     """
 
     def GetReport(self, request, context):
-        """GetReport reports over a time range for a seller, a Page, a listing or the platform.
+        """GetReport reports over a time range for a seller, a Page, a listing or the platform, as a
+        total and in hour or day buckets. Figures are kept incrementally: a report reads at most one
+        row per hour of the range, whatever the number of events.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -70,7 +76,9 @@ def add_AnalyticsServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class AnalyticsService:
-    """AnalyticsService reports how Parley does for sellers and for the platform.
+    """AnalyticsService reports how Parley does for sellers and for the platform, from every event on
+    the bus (inbound messages, decided turns, sends and their failures, handovers, policy blocks).
+    Callers: gateway (the sellers' dashboard) and operator.
     """
 
     @staticmethod

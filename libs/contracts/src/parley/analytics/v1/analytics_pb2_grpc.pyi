@@ -27,25 +27,40 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class AnalyticsServiceStub:
-    """AnalyticsService reports how Parley does for sellers and for the platform."""
+    """AnalyticsService reports how Parley does for sellers and for the platform, from every event on
+    the bus (inbound messages, decided turns, sends and their failures, handovers, policy blocks).
+    Callers: gateway (the sellers' dashboard) and operator.
+    """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> AnalyticsServiceAsyncStub: ...
     GetReport: _grpc.UnaryUnaryMultiCallable[_analytics_pb2.GetReportRequest, _analytics_pb2.GetReportResponse]
-    """GetReport reports over a time range for a seller, a Page, a listing or the platform."""
+    """GetReport reports over a time range for a seller, a Page, a listing or the platform, as a
+    total and in hour or day buckets. Figures are kept incrementally: a report reads at most one
+    row per hour of the range, whatever the number of events.
+    """
 
 @_typing.type_check_only
 class AnalyticsServiceAsyncStub(AnalyticsServiceStub):
-    """AnalyticsService reports how Parley does for sellers and for the platform."""
+    """AnalyticsService reports how Parley does for sellers and for the platform, from every event on
+    the bus (inbound messages, decided turns, sends and their failures, handovers, policy blocks).
+    Callers: gateway (the sellers' dashboard) and operator.
+    """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     GetReport: _aio.UnaryUnaryMultiCallable[_analytics_pb2.GetReportRequest, _analytics_pb2.GetReportResponse]  # type: ignore[assignment]
-    """GetReport reports over a time range for a seller, a Page, a listing or the platform."""
+    """GetReport reports over a time range for a seller, a Page, a listing or the platform, as a
+    total and in hour or day buckets. Figures are kept incrementally: a report reads at most one
+    row per hour of the range, whatever the number of events.
+    """
 
 class AnalyticsServiceServicer(metaclass=_abc_1.ABCMeta):
-    """AnalyticsService reports how Parley does for sellers and for the platform."""
+    """AnalyticsService reports how Parley does for sellers and for the platform, from every event on
+    the bus (inbound messages, decided turns, sends and their failures, handovers, policy blocks).
+    Callers: gateway (the sellers' dashboard) and operator.
+    """
 
     @_abc_1.abstractmethod
     def GetReport(
@@ -53,6 +68,9 @@ class AnalyticsServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _analytics_pb2.GetReportRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_analytics_pb2.GetReportResponse, _abc.Awaitable[_analytics_pb2.GetReportResponse]]:
-        """GetReport reports over a time range for a seller, a Page, a listing or the platform."""
+        """GetReport reports over a time range for a seller, a Page, a listing or the platform, as a
+        total and in hour or day buckets. Figures are kept incrementally: a report reads at most one
+        row per hour of the range, whatever the number of events.
+        """
 
 def add_AnalyticsServiceServicer_to_server(servicer: AnalyticsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

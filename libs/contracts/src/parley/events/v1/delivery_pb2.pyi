@@ -126,6 +126,7 @@ class ReplyHeader(_message.Message):
     SELLER_ID_FIELD_NUMBER: _builtins.int
     AUTHOR_FIELD_NUMBER: _builtins.int
     DECIDED_AT_FIELD_NUMBER: _builtins.int
+    IN_REPLY_TO_AT_FIELD_NUMBER: _builtins.int
     idempotency_key: _builtins.str
     page_id: _builtins.str
     recipient_id: _builtins.str
@@ -139,6 +140,13 @@ class ReplyHeader(_message.Message):
     def decided_at(self) -> _timestamp_pb2.Timestamp:
         """When negotiation (or the human) decided the reply."""
 
+    @_builtins.property
+    def in_reply_to_at(self) -> _timestamp_pb2.Timestamp:
+        """When the buyer message the reply answers happened (the reply command's in_reply_to_at);
+        unset for replies that answer none (a human's own message, a notice). Analytics measures
+        reply times from it.
+        """
+
     def __init__(
         self,
         *,
@@ -150,10 +158,11 @@ class ReplyHeader(_message.Message):
         seller_id: _builtins.str = ...,
         author: _replies_pb2.ReplyAuthor.ValueType = ...,
         decided_at: _timestamp_pb2.Timestamp | None = ...,
+        in_reply_to_at: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["decided_at", b"decided_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["decided_at", b"decided_at", "in_reply_to_at", b"in_reply_to_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["author", b"author", "comment_id", b"comment_id", "conversation_id", b"conversation_id", "decided_at", b"decided_at", "idempotency_key", b"idempotency_key", "page_id", b"page_id", "recipient_id", b"recipient_id", "seller_id", b"seller_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["author", b"author", "comment_id", b"comment_id", "conversation_id", b"conversation_id", "decided_at", b"decided_at", "idempotency_key", b"idempotency_key", "in_reply_to_at", b"in_reply_to_at", "page_id", b"page_id", "recipient_id", b"recipient_id", "seller_id", b"seller_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

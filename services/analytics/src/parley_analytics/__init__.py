@@ -1,0 +1,1 @@
+"""Parley analytics: the event log of every event on the bus and hourly figures for reports."""

@@ -1,0 +1,1 @@
+"""PostgreSQL access for analytics: the event log, conversation state, hourly figures."""

@@ -1,0 +1,1 @@
+"""What analytics counts, as pure code: facts, tallies, histograms and report figures."""

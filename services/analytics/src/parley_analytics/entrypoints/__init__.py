@@ -1,0 +1,1 @@
+"""Entrypoints: JetStream consumers, the gRPC API, the operator command."""

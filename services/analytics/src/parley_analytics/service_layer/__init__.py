@@ -1,0 +1,1 @@
+"""Handlers: ingesting batches of facts, deletion requests, reports."""
