@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -124,6 +125,21 @@ async def ensure_stream(js: JetStreamContext, spec: StreamSpec) -> None:
         await js.add_stream(config=spec.config())
         return
     await js.update_stream(config=spec.config())
+
+
+async def wait_for_stream(js: JetStreamContext, name: str, wait_s: float) -> None:
+    """Wait until another service declared a stream we consume; RuntimeError after wait_s."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            await js.stream_info(name)
+            return
+        except NotFoundError:
+            if time.monotonic() >= deadline:
+                raise RuntimeError(
+                    f"stream {name} does not exist: start the service that declares it"
+                ) from None
+            await asyncio.sleep(0.25)
 
 
 async def ensure_dead_letter_stream(js: JetStreamContext, prefix: str = "parley.dlq") -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,8 +12,6 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 
 from nats.aio.client import Client as NATS
-from nats.js import JetStreamContext
-from nats.js.errors import NotFoundError
 from opentelemetry import trace
 
 from parley_analytics.domain.facts import Fact, Source
@@ -59,21 +56,6 @@ def consumer_specs(settings: AnalyticsSettings) -> dict[Source, bus.ConsumerSpec
     }
 
 
-async def wait_for_stream(js: JetStreamContext, name: str, wait_s: float) -> None:
-    """Wait until another service declared a stream we consume; RuntimeError after wait_s."""
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            await js.stream_info(name)
-            return
-        except NotFoundError:
-            if time.monotonic() >= deadline:
-                raise RuntimeError(
-                    f"stream {name} does not exist: start the service that declares it"
-                ) from None
-            await asyncio.sleep(0.25)
-
-
 @dataclass
 class Analytics:
     """The running parts of the service, stopped in reverse order."""
@@ -92,7 +74,7 @@ class Analytics:
         """Wait for the streams, serve calls, consume every stream; SERVING once all runs."""
         js = self.nc.jetstream()
         for consumer in self.consumers.values():
-            await wait_for_stream(js, consumer.spec.stream, self.settings.startup_wait_s)
+            await bus.wait_for_stream(js, consumer.spec.stream, self.settings.startup_wait_s)
             await bus.ensure_consumer(js, consumer.spec)
         await self.server.start()
         if self.settings.metrics_port is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,8 +12,6 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 
 from nats.aio.client import Client as NATS
-from nats.js import JetStreamContext
-from nats.js.errors import NotFoundError
 from opentelemetry import trace
 
 from parley_kit import bus
@@ -80,21 +77,6 @@ def deletion_consumer(settings: NegotiationSettings) -> bus.ConsumerSpec:
     )
 
 
-async def wait_for_stream(js: JetStreamContext, name: str, wait_s: float) -> None:
-    """Wait until another service declared a stream we consume; RuntimeError after wait_s."""
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            await js.stream_info(name)
-            return
-        except NotFoundError:
-            if time.monotonic() >= deadline:
-                raise RuntimeError(
-                    f"stream {name} does not exist: start the service that declares it"
-                ) from None
-            await asyncio.sleep(0.25)
-
-
 @dataclass
 class Negotiation:
     """The running parts of the service, stopped in reverse order."""
@@ -118,7 +100,7 @@ class Negotiation:
         """Serve calls, consume events, relay the outbox; SERVING once all runs."""
         js = self.nc.jetstream()
         for spec in (self.inbound.spec, self.deletions.spec):
-            await wait_for_stream(js, spec.stream, self.settings.startup_wait_s)
+            await bus.wait_for_stream(js, spec.stream, self.settings.startup_wait_s)
             await bus.ensure_consumer(js, spec)
         await self.tenants.watch(self.nc, self.settings.tenants_prefix)
         await self.server.start()
