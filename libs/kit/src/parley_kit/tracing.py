@@ -24,6 +24,8 @@ from opentelemetry.sdk.trace.sampling import (
     _get_from_env_or_default,
 )
 
+from parley.events.v1 import trace_pb2
+
 TRACE_FILE_ENV = "PARLEY_TRACE_FILE"
 _provider: TracerProvider | None = None
 
@@ -111,6 +113,15 @@ def current_trace_headers() -> dict[str, str]:
     if span.trace_state:
         headers["tracestate"] = span.trace_state.to_header()
     return headers
+
+
+def trace_context(headers: Mapping[str, str] | None = None) -> trace_pb2.TraceContext:
+    """The contracts' TraceContext of these W3C headers, or of the current span: what every
+    event and command carries so the next hop continues the trace."""
+    found = current_trace_headers() if headers is None else headers
+    return trace_pb2.TraceContext(
+        traceparent=found.get("traceparent", ""), tracestate=found.get("tracestate", "")
+    )
 
 
 def extract(carrier: Mapping[str, str] | None) -> Context:

@@ -8,7 +8,7 @@ from datetime import datetime
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from parley.events.v1 import delivery_pb2 as pb
-from parley.events.v1 import replies_pb2, trace_pb2
+from parley.events.v1 import replies_pb2
 from parley_delivery.domain.events import (
     Event,
     ProfileApplied,
@@ -186,12 +186,7 @@ def to_proto(event: Event, event_id: str, occurred_at: datetime) -> ProtoEvent:
     message = _body(event)
     message.event_id = event_id
     message.occurred_at.FromDatetime(occurred_at)
-    headers = tracing.current_trace_headers()
-    message.trace_context.CopyFrom(
-        trace_pb2.TraceContext(
-            traceparent=headers.get("traceparent", ""), tracestate=headers.get("tracestate", "")
-        )
-    )
+    message.trace_context.CopyFrom(tracing.trace_context())
     return message
 
 

@@ -20,7 +20,6 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from parley.events.v1.inbound_pb2 import InboundEvent
-from parley.events.v1.trace_pb2 import TraceContext
 from parley_gateway.adapters.publisher import BusUnavailable, EventPublisher
 from parley_gateway.domain.envelope import Envelope, read_envelope
 from parley_gateway.domain.signature import SignatureCheck, SignatureChecker
@@ -160,9 +159,7 @@ class WebhookEndpoint:
             log.info("webhook item skipped: %s", reason)
         received_ms = time.time_ns() // 1_000_000
         headers = tracing.current_trace_headers()
-        context = TraceContext(
-            traceparent=headers.get("traceparent", ""), tracestate=headers.get("tracestate", "")
-        )
+        context = tracing.trace_context(headers)
         events: list[InboundEvent] = []
         for item in envelope.items:
             try:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from parley.events.v1 import replies_pb2 as replies
-from parley.events.v1 import trace_pb2
 from parley_kit import tracing
 from parley_kit.db import PoolConnection
 from parley_kit.outbox import add_event
@@ -74,11 +73,6 @@ async def store_command(
     if in_reply_to is not None:
         command.in_reply_to_event_id = in_reply_to[0]
         command.in_reply_to_at.FromDatetime(in_reply_to[1])
-    headers = tracing.current_trace_headers()
-    command.trace_context.CopyFrom(
-        trace_pb2.TraceContext(
-            traceparent=headers.get("traceparent", ""), tracestate=headers.get("tracestate", "")
-        )
-    )
+    command.trace_context.CopyFrom(tracing.trace_context())
     subject = f"{prefix}.{out.page_id}"
     return await add_event(conn, subject=subject, payload=command.SerializeToString(), event_id=key)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from parley.events.v1 import negotiation_pb2 as events
-from parley.events.v1 import trace_pb2
 from parley_kit import tracing
 from parley_kit.db import PoolConnection
 from parley_kit.outbox import add_event, new_event_id
@@ -14,13 +13,6 @@ from parley_negotiation.adapters.conversations_repo import Conversation
 from parley_negotiation.adapters.money import to_minor
 from parley_negotiation.adapters.tenants import ListingContext
 from parley_negotiation.domain.model import Decision, NegotiationState
-
-
-def _trace() -> trace_pb2.TraceContext:
-    headers = tracing.current_trace_headers()
-    return trace_pb2.TraceContext(
-        traceparent=headers.get("traceparent", ""), tracestate=headers.get("tracestate", "")
-    )
 
 
 async def turn_decided(
@@ -52,7 +44,7 @@ async def turn_decided(
         floor_minor=to_minor(listing.rules.price_floor, currency),
         scam_flag=decision.flag.value if decision.flag else "",
         escrow_offered=decision.state.escrow_offered and not previous.escrow_offered,
-        trace_context=_trace(),
+        trace_context=tracing.trace_context(),
     )
     event.buyer_at.FromDatetime(answered[1])
     event.decided_at.FromDatetime(decided_at)
@@ -86,7 +78,7 @@ async def state_changed(
         state=after.state.value,
         previous_state=before.state.value,
         reason=after.state_reason,
-        trace_context=_trace(),
+        trace_context=tracing.trace_context(),
     )
     event.occurred_at.FromDatetime(at)
     subject = f"{prefix}.{after.page_id}.conversation_state_changed"

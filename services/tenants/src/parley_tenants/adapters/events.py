@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from parley.events.v1 import tenants_pb2, trace_pb2
+from parley.events.v1 import tenants_pb2
 from parley_kit import tracing
 from parley_kit.db import PoolConnection
 from parley_kit.outbox import add_event, new_event_id
@@ -50,12 +50,7 @@ def to_proto(event: Event, event_id: str, occurred_at: datetime) -> ProtoEvent:
     message = _body(event)
     message.event_id = event_id
     message.occurred_at.FromDatetime(occurred_at)
-    headers = tracing.current_trace_headers()
-    message.trace_context.CopyFrom(
-        trace_pb2.TraceContext(
-            traceparent=headers.get("traceparent", ""), tracestate=headers.get("tracestate", "")
-        )
-    )
+    message.trace_context.CopyFrom(tracing.trace_context())
     return message
 
 
