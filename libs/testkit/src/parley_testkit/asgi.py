@@ -14,7 +14,9 @@ import uvicorn
 @contextlib.asynccontextmanager
 async def serve_app(app: Any, host: str = "127.0.0.1") -> AsyncIterator[str]:
     """Serve `app` with uvicorn on a free port; yields its base URL; shuts down gracefully."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on connections whose socket says TCP;
+    # without it every response written in two parts waits for a delayed ACK (about 40 ms).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     port = sock.getsockname()[1]

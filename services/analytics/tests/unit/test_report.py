@@ -38,6 +38,14 @@ def test_empty_too_long_or_naive_ranges_are_refused(
         widen(start, end, width)
 
 
+def test_a_range_widened_past_the_year_9999_is_refused_not_overflowed() -> None:
+    last = datetime(9999, 12, 31, 23, 30, tzinfo=UTC)
+    with pytest.raises(RangeError, match="9999"):
+        widen(last, last + timedelta(minutes=10), Width.HOUR)
+    with pytest.raises(RangeError, match="9999"):
+        widen(last - timedelta(hours=2), last, Width.DAY)
+
+
 def test_buckets_cover_the_range_empty_ones_included_and_add_up_to_the_total() -> None:
     found = {
         T: Delta().count("conversations_started", 2),

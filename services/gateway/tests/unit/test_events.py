@@ -242,6 +242,31 @@ def test_unusable_items_raise(kind: str, body: dict[str, Any]) -> None:
         to_event(WebhookItem("1", kind, False, body, 0), RECEIVED)
 
 
+@pytest.mark.parametrize("stamp", [float("inf"), float("-inf"), float("nan")])
+def test_infinite_or_nan_times_count_as_missing(stamp: float) -> None:
+    item = {**fb.text("m_inf", "hi"), "timestamp": stamp}
+    payload = fb.envelope(item, changes=(fb.feed_comment("c_1", "hi", created_time=stamp),))
+    payload["entry"][0]["time"] = stamp
+    message, comment = events_of(payload)
+    assert message.occurred_at.ToMilliseconds() == 0
+    assert comment.feed_comment.created_at.ToMilliseconds() == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        fb.text("m_s", "half a pair \ud800"),
+        fb.text("m_\udfff", "fine"),
+        fb.delivery(["m_\ud800"], 1_700_000_000_000),
+        fb.postback("\ud83d", "title"),
+    ],
+)
+def test_lone_surrogates_make_an_item_unusable(body: dict[str, Any]) -> None:
+    (item,) = read_envelope(fb.envelope(body)).items
+    with pytest.raises(UnusableItem, match="Unicode"):
+        to_event(item, RECEIVED)
+
+
 def test_long_natural_ids_are_bounded() -> None:
     event = only_event(fb.text("m_" + "x" * 500, "long mid"))
     assert len(event.event_id) < 140

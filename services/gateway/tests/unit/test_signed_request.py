@@ -45,6 +45,10 @@ def test_a_changed_payload_is_refused() -> None:
         {"algorithm": "HMAC-SHA256", "issued_at": 1},
         {"algorithm": "HMAC-SHA256", "user_id": "1"},
         {"algorithm": "HMAC-SHA256", "issued_at": True, "user_id": "1"},
+        {**PAYLOAD, "user_id": "\ud800"},
+        {**PAYLOAD, "user_id": "\u00b2"},
+        {**PAYLOAD, "user_id": "12a"},
+        {**PAYLOAD, "user_id": -5},
     ],
 )
 def test_signed_but_unusable_payloads_are_refused(payload: dict[str, object]) -> None:

@@ -227,6 +227,16 @@ async def test_deleting_an_unknown_user_still_tells_the_other_services(service: 
     assert code is grpc.StatusCode.PERMISSION_DENIED
 
 
+@pytest.mark.parametrize("user_id", ["", "-5", "12a", "\u00b2", "\u0661\u0662", "1\x00"])
+async def test_a_user_id_that_is_not_ascii_digits_is_refused_and_nothing_recorded(
+    service: Service, user_id: str
+) -> None:
+    request = pb.DeleteUserDataRequest(user_id=user_id)
+    code = await refused_code(service.stub("gateway").DeleteUserData(request))
+    assert code is grpc.StatusCode.INVALID_ARGUMENT
+    assert await service.events("user_data_deletion_requested") == []
+
+
 async def refused_code(call: object) -> grpc.StatusCode:
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await call  # type: ignore[misc]

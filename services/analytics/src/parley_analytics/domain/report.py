@@ -40,8 +40,11 @@ def widen(start: datetime, end: datetime, width: Width) -> tuple[datetime, datet
         raise RangeError("end must be after start")
     step = STEP[width]
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
-    low = epoch + ((start - epoch) // step) * step
-    high = epoch + -((epoch - end) // step) * step
+    try:
+        low = epoch + ((start - epoch) // step) * step
+        high = epoch + -((epoch - end) // step) * step
+    except OverflowError:  # widened past datetime.max (the last day of 9999)
+        raise RangeError("the range must end before the year 9999 does") from None
     if (high - low) // step > MAX_BUCKETS[width]:
         raise RangeError(f"at most {MAX_BUCKETS[width]} buckets of one {width.value}")
     return low, high

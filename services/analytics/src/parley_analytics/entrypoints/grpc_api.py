@@ -89,7 +89,10 @@ def _moment(
 ) -> datetime:
     if not request.HasField(name):
         raise InvalidArgument(f"{name}: is required")
-    return stamp.ToDatetime(UTC)
+    try:
+        return stamp.ToDatetime(UTC)
+    except ValueError as exc:  # seconds or nanos outside what a Timestamp may hold
+        raise InvalidArgument(f"{name}: {exc}") from None
 
 
 def _stamp(value: datetime) -> Timestamp:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -68,6 +69,8 @@ def as_id(value: object) -> str | None:
 def as_millis(value: object) -> int | None:
     """A millisecond timestamp, or None when it is not one."""
     if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):  # JSON's NaN and Infinity
         return None
     millis = int(value)
     return millis if 0 <= millis <= LAST_MILLISECOND else None

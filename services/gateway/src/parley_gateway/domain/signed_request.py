@@ -57,6 +57,8 @@ def _deletion_request(payload: object) -> DeletionRequest:
     issued_at = payload.get("issued_at")
     if not isinstance(user_id, str | int) or isinstance(user_id, bool) or not str(user_id):
         raise InvalidSignedRequest("user_id missing")
+    if not (str(user_id).isascii() and str(user_id).isdigit()):  # "-1", "²", "\ud800", "a"
+        raise InvalidSignedRequest("user_id is not a Facebook user id (digits)")
     if not isinstance(issued_at, int) or isinstance(issued_at, bool):
         raise InvalidSignedRequest("issued_at missing")
     return DeletionRequest(user_id=str(user_id), issued_at=issued_at)

@@ -346,6 +346,13 @@ def _bounded(natural: str) -> str:
 
 def to_event(item: WebhookItem, received_ms: int) -> pb.InboundEvent:
     """The protobuf event for one webhook item; raises UnusableItem when it cannot be used."""
+    try:
+        return _translate(item, received_ms)
+    except UnicodeEncodeError as exc:  # a lone surrogate (`"\ud800"` in the JSON)
+        raise UnusableItem("a text is not valid Unicode") from exc
+
+
+def _translate(item: WebhookItem, received_ms: int) -> pb.InboundEvent:
     if item.kind == "feed_comment":
         return _feed_comment(item, received_ms)
     body = item.body

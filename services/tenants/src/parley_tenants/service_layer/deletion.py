@@ -25,7 +25,7 @@ def status_url(deps: Deps, code: str) -> str:
 async def delete_user_data(deps: Deps, *, user_id: str) -> DeletionRequest:
     """Remove what tenants holds about a Facebook user (as a seller: Pages, tokens, listings,
     settings; the seller anonymised) and tell the other services, in one transaction."""
-    if not user_id.isdigit():
+    if not (user_id.isascii() and user_id.isdigit()):  # isdigit() alone lets "²" or "١" in
         raise InvalidArgument("user_id: a Facebook user id is digits")
     code = secrets.token_hex(10)
     async with unit(deps) as work:
