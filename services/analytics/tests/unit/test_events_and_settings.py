@@ -96,6 +96,13 @@ def test_unknown_kinds_are_skipped_and_malformed_events_are_poison() -> None:
         decode_negotiation(msg("parley.negotiation.p1.turn_decided", b""))
 
 
+def test_an_out_of_range_time_makes_an_event_poison_not_a_crash() -> None:
+    turn = negotiation_pb2.TurnDecided(event_id="t1")
+    turn.decided_at.seconds = 10**12  # past the year 9999
+    with pytest.raises(PoisonMessage, match="out of range"):
+        decode_negotiation(msg("parley.negotiation.p1.turn_decided", turn.SerializeToString()))
+
+
 def test_a_deletion_request_never_writes_the_persons_id_to_the_log() -> None:
     request = tenants_pb2.UserDataDeletionRequested(
         event_id="d1", facebook_user_id="9001", seller_ids=["s1"], page_ids=["p1"]

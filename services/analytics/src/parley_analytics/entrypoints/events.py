@@ -61,7 +61,10 @@ def _parse(cls: type[M], msg: Msg) -> M:
 
 def _at(stamp: Timestamp, fallback: datetime | None = None) -> datetime:
     if stamp.seconds or stamp.nanos:
-        return stamp.ToDatetime(UTC)
+        try:
+            return stamp.ToDatetime(UTC)
+        except ValueError as exc:  # seconds or nanos outside what a Timestamp may hold
+            raise PoisonMessage(f"a time out of range: {exc}") from None
     return fallback or datetime.now(UTC)
 
 
