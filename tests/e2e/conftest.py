@@ -65,7 +65,8 @@ def running_mesh(
         text=True,
     )
     try:
-        lines = _read_until(process, "Talk to the Page as a buyer:", timeout=90)
+        # Generous: PostgreSQL, NATS and six processes start on two cores others may share.
+        lines = _read_until(process, "Talk to the Page as a buyer:", timeout=180)
         command = _read_until(process, "emulator chat", timeout=5)[-1].split()
         page_id = command[command.index("--page") + 1]
         buyer = command[command.index("--psid") + 1]
@@ -84,7 +85,9 @@ def running_mesh(
         )
     finally:
         if process.poll() is None:
-            process.send_signal(signal.SIGINT)
+            # SIGTERM, not SIGINT: a shell running pytest in the background ignores SIGINT for
+            # its children, and `parley devstack run` stops the same way on either.
+            process.send_signal(signal.SIGTERM)
             process.wait(30)
         assert process.stdout is not None
         process.stdout.close()
