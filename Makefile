@@ -81,14 +81,16 @@ emulator: install ## run the Messenger emulator alone
 	$(BIN)/parley emulator serve
 
 .PHONY: bench
-bench: install ## benchmarks: gateway vs bare Starlette, tenants, emulator, negotiation, delivery, analytics
-	$(BIN)/python -m parley_devstack.bench
-	$(BIN)/python -m parley_devstack.bench_tenants
-	$(BIN)/python -m parley_emulator.bench
-	$(BIN)/python -m parley_negotiation.bench
-	$(BIN)/python -m parley_devstack.bench_negotiation
-	$(BIN)/python -m parley_delivery.bench
-	$(BIN)/python -m parley_analytics.bench
+bench: install ## benchmark suite, one table against the targets (BENCH_ARGS=..., BENCH_PARTS=1 adds each part's own)
+	$(BIN)/python -m parley_devstack.bench_suite $(BENCH_ARGS)
+	if [ -n "$${BENCH_PARTS:-}" ]; then \
+		$(BIN)/python -m parley_devstack.bench_tenants; \
+		$(BIN)/python -m parley_emulator.bench; \
+		$(BIN)/python -m parley_negotiation.bench; \
+		$(BIN)/python -m parley_devstack.bench_negotiation; \
+		$(BIN)/python -m parley_delivery.bench; \
+		$(BIN)/python -m parley_analytics.bench; \
+	fi
 
 .PHONY: clean
 clean: ## remove the virtualenv, tools and local data

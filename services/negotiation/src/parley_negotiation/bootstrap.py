@@ -28,6 +28,7 @@ from parley_negotiation.entrypoints.consumers import (
 )
 from parley_negotiation.entrypoints.grpc_api import negotiation_service
 from parley_negotiation.phrasing.draft import Phraser, TemplatePhraser
+from parley_negotiation.service_layer.handle import HANDLED_KINDS
 from parley_negotiation.service_layer.unit import Deps, utcnow
 from parley_negotiation.settings import NegotiationSettings
 
@@ -59,11 +60,11 @@ def events_stream(settings: NegotiationSettings) -> bus.StreamSpec:
 
 
 def inbound_consumer(settings: NegotiationSettings) -> bus.ConsumerSpec:
-    """The durable consumer of every inbound event."""
+    """The durable consumer of the inbound events negotiation acts on (`<prefix>.<page>.<kind>`)."""
     return bus.ConsumerSpec(
         stream=settings.inbound_stream,
         durable=settings.durable,
-        filter_subjects=(f"{settings.inbound_prefix}.>",),
+        filter_subjects=tuple(f"{settings.inbound_prefix}.*.{k}" for k in sorted(HANDLED_KINDS)),
         max_ack_pending=settings.max_in_flight,
     )
 

@@ -33,6 +33,9 @@ _CONVERSATION_KINDS = frozenset(
         "take_thread_control",
     }
 )
+# Every kind handle_event does anything with: the inbound consumer asks JetStream for these
+# only, so the receipts that follow every reply (delivery, read) are never fetched and acked.
+HANDLED_KINDS = _CONVERSATION_KINDS | {"feed_comment"}
 
 
 async def handle_event(deps: Deps, event: InboundEvent) -> str:
