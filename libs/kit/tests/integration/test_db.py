@@ -80,3 +80,26 @@ async def test_a_missing_schema_is_not_silently_replaced_by_public(
                 await conn.execute("CREATE TABLE stray (id int)")
     finally:
         await missing.close()
+
+
+@pytest.mark.parametrize("reset_sessions", [True, False])
+async def test_a_pool_without_session_resets_still_rolls_back_what_a_release_left_open(
+    database_url: str, pg_schema: str, reset_sessions: bool
+) -> None:
+    created = await create_pool(
+        database_url, pg_schema, min_size=1, max_size=1, reset_sessions=reset_sessions
+    )
+    try:
+        async with created.acquire() as conn:
+            await conn.execute("SET application_name = 'changed'")
+            await conn.execute("CREATE TABLE IF NOT EXISTS left_open (id int)")
+            await conn.execute("BEGIN")  # unmanaged: the release must undo it
+            await conn.execute("INSERT INTO left_open VALUES (1)")
+        async with created.acquire() as conn:  # the same connection (max_size=1)
+            kept = await conn.fetchval("SHOW application_name") == "changed"
+            assert not conn.is_in_transaction()
+            assert await conn.fetchval("SELECT count(*) FROM left_open") == 0
+    finally:
+        await created.close()
+    # The reset round trip is skipped only when asked: then session state is left as it was.
+    assert kept is not reset_sessions

@@ -113,8 +113,12 @@ async def build(
     tracer_provider: trace.TracerProvider | None = None,
 ) -> Analytics:
     """Connect to PostgreSQL and NATS and bind the server; the streams are other services'."""
+    # Analytics never changes session state (its advisory locks are transaction-scoped).
     pool = await create_pool(
-        settings.db.database_url.reveal(), settings.db.schema, max_size=POOL_SIZE
+        settings.db.database_url.reveal(),
+        settings.db.schema,
+        max_size=POOL_SIZE,
+        reset_sessions=False,
     )
     try:
         nc = await bus.connect(settings.nats_url, name="parley-analytics")

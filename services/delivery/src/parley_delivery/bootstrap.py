@@ -20,7 +20,6 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from opentelemetry import trace
 
-from parley_delivery.adapters.db import create_pool
 from parley_delivery.adapters.messenger import MessengerPlatform
 from parley_delivery.adapters.metrics import DeliveryMetrics
 from parley_delivery.adapters.recorder import PartRecorder
@@ -35,7 +34,7 @@ from parley_delivery.service_layer.outcomes import Result
 from parley_delivery.service_layer.unit import Deps, utcnow
 from parley_delivery.settings import DeliverySettings
 from parley_kit import bus
-from parley_kit.db import Pool
+from parley_kit.db import Pool, create_pool
 from parley_kit.graph import GraphClient
 from parley_kit.grpc_auth import CallerAuthInterceptor
 from parley_kit.grpc_client import open_channel
@@ -227,8 +226,12 @@ async def build(
     tracer_provider: trace.TracerProvider | None = None,
 ) -> Delivery:
     """Connect to PostgreSQL and NATS, declare streams and consumers, bind the gRPC server."""
+    # Delivery never changes session state: no reset round trip on each release.
     pool = await create_pool(
-        settings.db.database_url.reveal(), settings.db.schema, max_size=POOL_SIZE
+        settings.db.database_url.reveal(),
+        settings.db.schema,
+        max_size=POOL_SIZE,
+        reset_sessions=False,
     )
     try:
         nc = await bus.connect(settings.nats_url, name="parley-delivery")

@@ -149,7 +149,10 @@ async def build(
     tracer_provider: trace.TracerProvider | None = None,
 ) -> Negotiation:
     """Connect to PostgreSQL, NATS and tenants, declare the replies stream, bind the server."""
-    pool = await create_pool(settings.db.database_url.reveal(), settings.db.schema)
+    # Negotiation never changes session state: no reset round trip on each release.
+    pool = await create_pool(
+        settings.db.database_url.reveal(), settings.db.schema, reset_sessions=False
+    )
     try:
         nc = await bus.connect(settings.nats_url, name="parley-negotiation")
         await bus.ensure_stream(nc.jetstream(), replies_stream(settings))

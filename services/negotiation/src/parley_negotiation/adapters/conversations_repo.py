@@ -87,20 +87,19 @@ async def lock_conversation(
     conn: PoolConnection, *, page_id: str, buyer_id: str, seller_id: str, now: datetime
 ) -> Conversation:
     """The conversation, created if new, locked until the transaction ends (one writer)."""
-    cid = conversation_id(page_id, buyer_id)
-    await conn.execute(
+    # One round trip: a conflicting insert turns into a no-op update, which locks the existing
+    # row until the transaction ends (as SELECT ... FOR UPDATE would) and returns it.
+    row = await conn.fetchrow(
         "INSERT INTO conversations (conversation_id, page_id, buyer_id, seller_id, created_at, "
-        "updated_at) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT DO NOTHING",
-        cid,
+        "updated_at) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (conversation_id) "
+        "DO UPDATE SET updated_at = conversations.updated_at RETURNING *",
+        conversation_id(page_id, buyer_id),
         page_id,
         buyer_id,
         seller_id,
         now,
     )
-    row = await conn.fetchrow(
-        "SELECT * FROM conversations WHERE conversation_id = $1 FOR UPDATE", cid
-    )
-    assert row is not None  # inserted above or already there, and never deleted concurrently
+    assert row is not None  # RETURNING always yields the inserted or the locked row
     return _conversation(row)
 
 
