@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -32,11 +32,14 @@ DEMO_REF = "corolla-2015"
 
 @dataclass
 class Child:
-    """One process of the mesh and where its log goes."""
+    """One process of the mesh, where its log goes, and how it was started (to restart it)."""
 
     name: str
     process: subprocess.Popen[bytes]
     log: Path
+    args: list[str] = field(default_factory=list)
+    # The whole environment it runs with.
+    env: dict[str, str] = field(default_factory=dict)
 
 
 class Mesh:
@@ -51,17 +54,31 @@ class Mesh:
 
     def start(self, name: str, args: list[str], env: dict[str, str]) -> Child:
         """Start `parley <args>` with env added to ours; its output goes to logs/<name>.log."""
-        log = self.logs / f"{name}.log"
         if self.trace_dir is not None:
             env = {**env, "PARLEY_TRACE_FILE": str(self.trace_dir / f"{name}.jsonl")}
-        out = open(log, "ab")  # noqa: SIM115 - closed in stop()
-        self._files.append(out)
-        process = subprocess.Popen(
-            [PARLEY, *args], env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
-        )
-        child = Child(name, process, log)
+        child = self._spawn(name, args, {**os.environ, **env})
         self.children.append(child)
         return child
+
+    def restart(self, name: str) -> Child:
+        """Start an exited child again, with the same command and environment, in its place."""
+        found = [i for i, c in enumerate(self.children) if c.name == name]
+        if not found:
+            raise KeyError(f"the mesh has no {name}")
+        index, old = found[-1], self.children[found[-1]]
+        if old.process.poll() is None:
+            raise RuntimeError(f"{name} is still running (pid {old.process.pid})")
+        child = self._spawn(name, old.args, old.env)
+        self.children[index] = child
+        return child
+
+    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> Child:
+        """`parley <args>` with exactly `env`, appending to logs/<name>.log."""
+        log = self.logs / f"{name}.log"
+        out = open(log, "ab")  # noqa: SIM115 - closed in stop()
+        self._files.append(out)
+        process = subprocess.Popen([PARLEY, *args], env=env, stdout=out, stderr=subprocess.STDOUT)
+        return Child(name, process, log, list(args), dict(env))
 
     def exited(self) -> Child | None:
         """A child that stopped on its own, if any."""
