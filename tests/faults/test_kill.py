@@ -14,7 +14,7 @@ from .stream import Plan
 
 pytestmark = pytest.mark.e2e
 
-KILL_PLAN = Plan(messages=600, buyers=150, rate=40.0)
+KILL_PLAN = Plan(messages=400, buyers=100, rate=40.0)
 
 
 @pytest.mark.timeout(240)

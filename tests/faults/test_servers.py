@@ -14,7 +14,7 @@ from .stream import Plan
 
 pytestmark = pytest.mark.e2e
 
-SERVER_PLAN = Plan(messages=500, buyers=125, rate=40.0)
+SERVER_PLAN = Plan(messages=400, buyers=100, rate=40.0)
 
 
 async def stored_inbound(nats_url: str) -> int:

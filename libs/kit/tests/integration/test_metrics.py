@@ -70,7 +70,7 @@ async def test_consumer_lag_per_durable_is_read_on_each_scrape(
         assert found[("parley_jetstream_consumer_ack_pending_messages", labels)] == 0
         sub = await js.pull_subscribe_bind(durable="lagging", stream=stream)
         msgs = await sub.fetch(3, timeout=2)
-        await msgs[0].ack()
+        await msgs[0].ack_sync()  # the server has the ack before we scrape
         found = await scrape(url)
         assert found[("parley_jetstream_consumer_pending_messages", labels)] == 2
         assert found[("parley_jetstream_consumer_ack_pending_messages", labels)] == 2
